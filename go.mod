@@ -1,0 +1,3 @@
+module github.com/genie-voice/genie
+
+go 1.26
