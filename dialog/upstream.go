@@ -30,13 +30,13 @@ type UpKind uint8
 
 // Messages from the dialog to the upstream.
 const (
-	UpTurnStart UpKind = iota + 1 // a turn began: Trigger, Model; audio follows
-	UpAudio                       // one block of the utterance (pre-roll first)
-	UpTurnEnd                     // the utterance ended normally: Reason ("speech-end", "cap")
-	UpTurnCancel                  // the turn was abandoned (stop button, mute, no speech, drop)
-	UpPlayed                      // the reply (or an announcement) finished playing
-	UpMute                        // the mute state changed: Muted
-	UpTimerRang                   // a device-side timer finished ringing: TimerID
+	UpTurnStart  UpKind = iota + 1 // a turn began: Trigger, Model; audio follows
+	UpAudio                        // one block of the utterance (pre-roll first)
+	UpTurnEnd                      // the utterance ended normally: Reason ("speech-end", "cap")
+	UpTurnCancel                   // the turn was abandoned (stop button, mute, no speech, drop)
+	UpPlayed                       // the reply (or an announcement) finished playing
+	UpMute                         // the mute state changed: Muted
+	UpTimerRang                    // a device-side timer finished ringing: TimerID
 )
 
 // Trigger says what started a turn.
@@ -81,18 +81,18 @@ type DownKind uint8
 
 // Messages from the upstream to the dialog.
 const (
-	DownTranscript  DownKind = iota + 1 // speech was recognised: Text; stop streaming
-	DownStopAudio                       // stop streaming the utterance now (server decided the end)
-	DownReplyStart                      // reply audio begins: Format
-	DownReplyAudio                      // a chunk of reply audio: Samples in Format
-	DownReplyEnd                        // reply audio complete; FollowUp says whether to listen again
-	DownError                           // the turn failed: Text
-	DownTimer                           // a timer changed: Timer
-	DownPause                           // stop waking and streaming until DownRun (server paused the satellite)
-	DownRun                             // the server is ready for turns
-	DownStop                            // stop speaking / cancel the turn now
-	DownConnected                       // a server connected: Text = peer
-	DownDisconnected                    // the server went away: Text = reason
+	DownTranscript   DownKind = iota + 1 // speech was recognised: Text; stop streaming
+	DownStopAudio                        // stop streaming the utterance now (server decided the end)
+	DownReplyStart                       // reply audio begins: Format
+	DownReplyAudio                       // a chunk of reply audio: Samples in Format
+	DownReplyEnd                         // reply audio complete; FollowUp says whether to listen again
+	DownError                            // the turn failed: Text
+	DownTimer                            // a timer changed: Timer
+	DownPause                            // stop waking and streaming until DownRun (server paused the satellite)
+	DownRun                              // the server is ready for turns
+	DownStop                             // stop speaking / cancel the turn now
+	DownConnected                        // a server connected: Text = peer
+	DownDisconnected                     // the server went away: Text = reason
 )
 
 // Down is one message from the upstream to the dialog.
