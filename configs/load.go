@@ -241,7 +241,9 @@ func (c *Config) Validate() error {
 			}
 			return nil
 		},
-		func() error { return oneOf("speaker.backend", c.Speaker.Backend, BackendWav, BackendPortAudio, BackendNull) },
+		func() error {
+			return oneOf("speaker.backend", c.Speaker.Backend, BackendWav, BackendPortAudio, BackendNull)
+		},
 		func() error {
 			if c.Speaker.Backend == BackendWav && c.Speaker.File == "" {
 				return fieldErr("speaker.file", "required with backend wav")
@@ -293,7 +295,9 @@ func (c *Config) Validate() error {
 			return durRange("dialog.trailing_silence", c.Dialog.TrailingSilence, 100*time.Millisecond, 10*time.Second)
 		},
 		func() error { return durRange("dialog.follow_up_timeout", c.Dialog.FollowUpTimeout, 0, time.Minute) },
-		func() error { return durRange("dialog.reply_timeout", c.Dialog.ReplyTimeout, time.Second, 5*time.Minute) },
+		func() error {
+			return durRange("dialog.reply_timeout", c.Dialog.ReplyTimeout, time.Second, 5*time.Minute)
+		},
 		func() error {
 			if c.Mixer.DuckDB < -60 || c.Mixer.DuckDB > 0 {
 				return fieldErr("mixer.duck_db", "%g out of range -60..0", c.Mixer.DuckDB)
