@@ -1,0 +1,295 @@
+// Package wavfile reads and writes WAV files as audio Sources and Sinks, using
+// github.com/go-audio/wav for the RIFF structure. Sources accept PCM of 8, 16, 24 and
+// 32 bits, any rate from 8 to 96 kHz and 1–8 channels, and deliver int16 frames in the
+// file's own format (wrap them in audio.NewConverter for the canonical one). They can
+// be paced in real time, like a microphone, or read as fast as possible.
+//
+// Every error names the file and the problem; malformed input never panics.
+package wavfile
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/genie-voice/genie/audio"
+	"github.com/go-audio/wav"
+)
+
+// ErrFormat is wrapped by every error about a file that is not a WAV genie can read.
+var ErrFormat = errors.New("not a readable PCM wav")
+
+// Info describes a WAV file's PCM data.
+type Info struct {
+	Format   audio.Format
+	Bits     int   // bits per sample: 8, 16, 24 or 32
+	Frames   int64 // frames in the data chunk
+	DataOff  int64 // byte offset of the first sample
+	DataSize int64 // bytes of sample data
+}
+
+// Duration returns the length of the audio.
+func (i Info) Duration() time.Duration {
+	return time.Duration(i.Frames * int64(time.Second) / int64(i.Format.SampleRate))
+}
+
+// wav format tags.
+const (
+	tagPCM        = 1
+	tagExtensible = 0xFFFE
+)
+
+// probe reads the headers of r (size bytes long) and checks that the data is PCM genie
+// can read and that the file holds as many bytes as the data chunk claims.
+func probe(name string, r io.ReadSeeker, size int64) (info Info, err error) {
+	defer func() {
+		// go-audio/wav trusts header fields; a crafted file must not crash genie.
+		if p := recover(); p != nil {
+			err = fmt.Errorf("wavfile: %s: %w: malformed header (%v)", name, ErrFormat, p)
+		}
+	}()
+	fail := func(format string, args ...any) (Info, error) {
+		return Info{}, fmt.Errorf("wavfile: %s: %w: "+format, append([]any{name, ErrFormat}, args...)...)
+	}
+	if size < 44 {
+		return fail("file is %d bytes, shorter than a WAV header", size)
+	}
+	var magic [12]byte
+	if _, err := io.ReadFull(r, magic[:]); err != nil {
+		return fail("header: %v", err)
+	}
+	if string(magic[0:4]) != "RIFF" || string(magic[8:12]) != "WAVE" {
+		return fail("no RIFF/WAVE header")
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return Info{}, fmt.Errorf("wavfile: %s: %w", name, err)
+	}
+	d := wav.NewDecoder(r)
+	d.ReadInfo()
+	if err := d.Err(); err != nil {
+		return fail("header: %v", err)
+	}
+	if d.NumChans == 0 {
+		return fail("no fmt chunk")
+	}
+	if d.WavAudioFormat != tagPCM && d.WavAudioFormat != tagExtensible {
+		return fail("sample format tag %d is not PCM (1); float or compressed wavs are not supported", d.WavAudioFormat)
+	}
+	switch d.BitDepth {
+	case 8, 16, 24, 32:
+	default:
+		return fail("%d bits per sample, want 8, 16, 24 or 32", d.BitDepth)
+	}
+	f := audio.Format{SampleRate: int(d.SampleRate), Channels: int(d.NumChans)}
+	if err := f.Validate(); err != nil {
+		return fail("%v", err)
+	}
+	if err := d.FwdToPCM(); err != nil || d.PCMChunk == nil {
+		return fail("no data chunk")
+	}
+	off, err := r.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return Info{}, fmt.Errorf("wavfile: %s: %w", name, err)
+	}
+	frameBytes := int64(d.BitDepth/8) * int64(d.NumChans)
+	claimed := int64(d.PCMSize)
+	have := size - off
+	switch {
+	case claimed == 0 || claimed == 0xFFFFFFFF:
+		claimed = have // written by a streaming recorder that never went back to fix the size
+	case claimed > have:
+		return fail("truncated: data chunk says %d bytes, file has %d", claimed, have)
+	}
+	claimed -= claimed % frameBytes
+	return Info{Format: f, Bits: int(d.BitDepth), Frames: claimed / frameBytes, DataOff: off, DataSize: claimed}, nil
+}
+
+// Stat returns the PCM info of a WAV file.
+func Stat(path string) (Info, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Info{}, fmt.Errorf("wavfile: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return Info{}, fmt.Errorf("wavfile: %w", err)
+	}
+	return probe(path, f, st.Size())
+}
+
+// Speed says how fast a Source delivers its frames.
+type Speed uint8
+
+// Source speeds.
+const (
+	Max      Speed = iota // as fast as the reader asks
+	Realtime              // one second of audio per second of wall time, like a microphone
+)
+
+// ParseSpeed parses "max" or "realtime".
+func ParseSpeed(s string) (Speed, error) {
+	switch s {
+	case "max":
+		return Max, nil
+	case "realtime", "":
+		return Realtime, nil
+	}
+	return 0, fmt.Errorf("wavfile: speed %q is not max or realtime", s)
+}
+
+// Opts configures Open.
+type Opts struct {
+	Speed  Speed
+	Repeat bool // start again at the end, forever
+	// Sleep waits for d; nil means time.Sleep. Tests inject a fake clock.
+	Sleep func(d time.Duration)
+	// Now returns the wall time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Source reads a WAV file's frames as int16. It streams from the file (memory does not
+// grow with its length) and allocates nothing per Read. Not safe for concurrent use.
+type Source struct {
+	name  string
+	f     *os.File
+	info  Info
+	opts  Opts
+	raw   []byte
+	pos   int64 // frames delivered from the current pass
+	total int64 // frames delivered overall (for pacing)
+	start time.Time
+}
+
+// readChunk is the most frames read from the file at a time.
+const readChunk = 4096
+
+// Open opens a WAV file as a Source.
+func Open(path string, o Opts) (*Source, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("wavfile: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("wavfile: %w", err)
+	}
+	info, err := probe(path, f, st.Size())
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if info.Frames == 0 && o.Repeat {
+		f.Close()
+		return nil, fmt.Errorf("wavfile: %s: no audio to repeat", path)
+	}
+	if _, err := f.Seek(info.DataOff, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("wavfile: %s: %w", path, err)
+	}
+	if o.Sleep == nil {
+		o.Sleep = time.Sleep
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Source{
+		name: path, f: f, info: info, opts: o,
+		raw: make([]byte, readChunk*info.Format.Channels*info.Bits/8),
+	}, nil
+}
+
+// Info returns the file's PCM info.
+func (s *Source) Info() Info { return s.info }
+
+// Format returns the file's rate and channel count.
+func (s *Source) Format() audio.Format { return s.info.Format }
+
+// Read reads whole frames into p, pacing them in real time if asked.
+func (s *Source) Read(p []int16) (int, error) {
+	ch := s.info.Format.Channels
+	frames := int64(min(len(p)/ch, readChunk))
+	if frames == 0 {
+		return 0, fmt.Errorf("wavfile: %s: read buffer of %d samples holds no whole %d-channel frame", s.name, len(p), ch)
+	}
+	if s.pos == s.info.Frames {
+		if !s.opts.Repeat {
+			return 0, io.EOF
+		}
+		if _, err := s.f.Seek(s.info.DataOff, io.SeekStart); err != nil {
+			return 0, fmt.Errorf("wavfile: %s: rewind: %w", s.name, err)
+		}
+		s.pos = 0
+	}
+	frames = min(frames, s.info.Frames-s.pos)
+	bps := s.info.Bits / 8
+	raw := s.raw[:int(frames)*ch*bps]
+	if _, err := io.ReadFull(s.f, raw); err != nil {
+		return 0, fmt.Errorf("wavfile: %s: read at frame %d: %w", s.name, s.pos, err)
+	}
+	decode(p[:int(frames)*ch], raw, s.info.Bits)
+	s.pos += frames
+	s.pace(frames)
+	return int(frames) * ch, nil
+}
+
+// pace sleeps until the wall clock catches up with the frames delivered.
+func (s *Source) pace(frames int64) {
+	if s.opts.Speed != Realtime {
+		return
+	}
+	if s.total == 0 {
+		s.start = s.opts.Now()
+	}
+	s.total += frames
+	due := s.start.Add(time.Duration(s.total * int64(time.Second) / int64(s.info.Format.SampleRate)))
+	if wait := due.Sub(s.opts.Now()); wait > 0 {
+		s.opts.Sleep(wait)
+	}
+}
+
+// decode converts little-endian PCM of any supported width to int16, keeping the top
+// 16 bits (8-bit wav is unsigned).
+func decode(dst []int16, raw []byte, bits int) {
+	switch bits {
+	case 8:
+		for i := range dst {
+			dst[i] = int16(int(raw[i])-128) << 8
+		}
+	case 16:
+		for i := range dst {
+			dst[i] = int16(binary.LittleEndian.Uint16(raw[2*i:]))
+		}
+	case 24:
+		for i := range dst {
+			dst[i] = int16(uint16(raw[3*i+1]) | uint16(raw[3*i+2])<<8)
+		}
+	case 32:
+		for i := range dst {
+			dst[i] = int16(binary.LittleEndian.Uint32(raw[4*i:]) >> 16)
+		}
+	}
+}
+
+// Close closes the file.
+func (s *Source) Close() error { return s.f.Close() }
+
+// Load reads a whole WAV file into memory as a Clip in its own format.
+func Load(path string) (audio.Clip, error) {
+	s, err := Open(path, Opts{Speed: Max})
+	if err != nil {
+		return audio.Clip{}, err
+	}
+	defer s.Close()
+	c := audio.Clip{Format: s.Format(), Samples: make([]int16, s.info.Frames*int64(s.info.Format.Channels))}
+	if _, err := audio.ReadFull(s, c.Samples); err != nil && len(c.Samples) > 0 {
+		return audio.Clip{}, err
+	}
+	return c, nil
+}
+
+var _ audio.Source = (*Source)(nil)
