@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# make-fixtures.sh — regenerate the synthetic wav fixtures in testdata/.
+#
+# Needs espeak-ng and sox (Debian: apt-get install espeak-ng sox). The output is
+# byte-reproducible on Debian bookworm: espeak-ng is deterministic, sox runs in
+# repeatable mode (-R) and without dither (-D).
+#
+# testdata/turn_what_time_16k.wav  1.7 s of quiet room noise, "what time is it" (espeak-ng
+#                                  en-us), then quiet; 16 kHz mono s16. The bench board
+#                                  presses push-to-talk at 1.5 s.
+# testdata/hey_genie_turn_16k.wav  "hey genie" then "turn on the kitchen lights", for
+#                                  wake-word runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=testdata
+mkdir -p "$out"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+say() { # say VOICE SPEED TEXT OUT.wav  → 16 kHz mono, peak -6 dBFS
+  espeak-ng -v "$1" -s "$2" -w "$tmp/raw.wav" "$3"
+  sox -R -D "$tmp/raw.wav" -r 16000 -c 1 -b 16 "$4" norm -6
+}
+
+# room: LEN seconds of quiet pink noise at about -60 dBFS
+room() { sox -R -D -n -r 16000 -c 1 -b 16 "$2" synth "$1" pinknoise vol 0.002; }
+
+# fixture LEAD_S SPEECH.wav TAIL_S OUT.wav: lead noise, speech mixed over noise, tail noise
+fixture() {
+  local lead=$1 speech=$2 tail=$3 dst=$4
+  local dur
+  dur=$(soxi -D "$speech")
+  sox -R -D "$speech" "$tmp/padded.wav" pad "$lead" "$tail"
+  local total
+  total=$(soxi -D "$tmp/padded.wav")
+  room "$total" "$tmp/noise.wav"
+  sox -R -D -m "$tmp/padded.wav" "$tmp/noise.wav" -b 16 "$dst"
+  echo "$dst: speech $lead s .. $(echo "$lead + $dur" | bc -l | cut -c1-5) s of $total s"
+}
+
+say en-us 160 "What time is it?" "$tmp/what_time.wav"
+fixture 1.7 "$tmp/what_time.wav" 2.6 "$out/turn_what_time_16k.wav"
+
+say en-us 150 "Hey genie." "$tmp/hey.wav"
+say en-us 160 "Turn on the kitchen lights." "$tmp/cmd.wav"
+sox -R -D -n -r 16000 -c 1 -b 16 "$tmp/gap.wav" trim 0 0.25
+sox -R -D "$tmp/hey.wav" "$tmp/gap.wav" "$tmp/cmd.wav" "$tmp/hey_cmd.wav"
+fixture 1.5 "$tmp/hey_cmd.wav" 2.0 "$out/hey_genie_turn_16k.wav"
