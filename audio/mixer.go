@@ -13,7 +13,8 @@ type Priority uint8
 const (
 	Media  Priority = iota // music, radio, podcasts
 	Alert                  // timers, alarms, notifications
-	Dialog                 // replies and earcons
+	Dialog                 // replies and announcements
+	Earcon                 // short state tones: over everything, briefly
 	numPriorities
 )
 
@@ -26,6 +27,8 @@ func (p Priority) String() string {
 		return "alert"
 	case Dialog:
 		return "dialog"
+	case Earcon:
+		return "earcon"
 	}
 	return fmt.Sprintf("priority(%d)", uint8(p))
 }
@@ -42,8 +45,8 @@ type MixerOpts struct {
 // DefaultMixerOpts are the mixer defaults: duck by 20 dB with a 50 ms ramp, 20 s per track.
 var DefaultMixerOpts = MixerOpts{SampleRate: 16000, DuckDB: -20, Ramp: 50 * time.Millisecond, Buffer: 20 * time.Second, Volume: 80}
 
-// Mixer mixes the speaker's tracks into mono blocks at its rate: dialog over alerts
-// over media, each lower track ducked while a higher one plays. It is owned by the
+// Mixer mixes the speaker's tracks into mono blocks at its rate: earcons over dialog
+// over alerts over media, each lower track ducked while a higher one plays. It is owned by the
 // listener goroutine (the speaker is clocked with the mic) and allocates nothing per
 // block. Not safe for concurrent use.
 type Mixer struct {

@@ -93,6 +93,7 @@ const (
 	DownStop                             // stop speaking / cancel the turn now
 	DownConnected                        // a server connected: Text = peer
 	DownDisconnected                     // the server went away: Text = reason
+	DownSaved                            // the upstream stored the utterance: Text = where
 )
 
 // Down is one message from the upstream to the dialog.

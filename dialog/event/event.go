@@ -9,6 +9,7 @@ package event
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -98,7 +99,8 @@ type Event struct {
 	Reason  string  // why (state changes, utterance end, timers)
 	Detail  string  // free text: file path, transcript, error
 	Score   float32 // wake probability 0..1
-	Value   int64   // mute 0/1, volume 0..100, timer seconds left, turn number
+	Value   int64   // mute 0/1, volume 0..100, timer seconds left
+	Turn    int64   // the turn it belongs to, counting from 1; 0 = none
 }
 
 // Time returns the event's sample time as a duration since the start of the stream.
@@ -128,7 +130,10 @@ func (e Event) String() string {
 	if e.Value != 0 || e.Kind == KindMute || e.Kind == KindVolume {
 		s += " value=" + strconv.FormatInt(e.Value, 10)
 	}
-	return s
+	if e.Turn != 0 {
+		s += " turn=" + strconv.FormatInt(e.Turn, 10)
+	}
+	return strings.TrimRight(s, " ")
 }
 
 // Bus fans events out to subscribers. Publish never blocks unless the bus was made

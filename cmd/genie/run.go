@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+
+	"github.com/genie-voice/genie/configs"
+	"github.com/genie-voice/genie/internal/runtime"
+)
+
+func init() {
+	register(command{name: "run", summary: "run the assistant on a board profile", run: runRun})
+}
+
+func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("run", stderr)
+	cfgPath := fs.String("config", "configs/bench.yaml", "board profile (a file, or a built-in name: "+fmt.Sprint(configs.Builtin())+")")
+	mic := fs.String("mic", "", "use this wav file as the microphone (overrides the profile)")
+	micRepeat := fs.Bool("mic-repeat", false, "loop the mic wav forever")
+	speaker := fs.String("speaker", "", "write the speaker to this wav file (overrides the profile)")
+	speed := fs.String("speed", "", `wav mic pace: "realtime" or "max" (deterministic, as fast as possible)`)
+	out := fs.String("out", "", "directory for saved utterances (overrides out_dir)")
+	eventsJSON := fs.Bool("events-json", false, "print events as JSON lines instead of a timeline")
+	quiet := fs.Bool("quiet", false, "print no events, only the summary")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "genie run: unexpected arguments %q\n", fs.Args())
+		return errUsage
+	}
+	c, err := configs.Load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	if *mic != "" {
+		c.Mic.Backend, c.Mic.File = configs.BackendWav, *mic
+	}
+	if *micRepeat {
+		c.Mic.Repeat = true
+	}
+	if *speaker != "" {
+		c.Speaker.Backend, c.Speaker.File = configs.BackendWav, *speaker
+	}
+	if *speed != "" {
+		c.Mic.Speed = *speed
+	}
+	if *out != "" {
+		c.OutDir = *out
+	}
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("after flags: %w", err)
+	}
+	var events io.Writer = stdout
+	if *quiet {
+		events = nil
+	}
+	logger := log.New(stderr, "genie: ", 0)
+	st, err := runtime.Run(ctx, c, runtime.Opts{Events: events, EventsJSON: *eventsJSON, Logf: logger.Printf})
+	if err != nil {
+		return err
+	}
+	if !*eventsJSON {
+		fmt.Fprintf(stderr, "genie: %s of audio in %s (%d blocks, %d overruns, %d upstream drops, %d speaker drops)\n",
+			st.AudioTime, st.WallTime.Round(1e6), st.Blocks, st.Overruns, st.UpDropped, st.SpeakerDrops)
+	}
+	return nil
+}

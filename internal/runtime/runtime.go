@@ -1,0 +1,248 @@
+// Package runtime wires a board profile into a running genie: mic → converter →
+// listener loop → dialog engine → upstream, with the speaker mixer clocked by the mic,
+// the event bus, the timeline printer and the HAL. cmd/genie only parses flags and
+// calls Run.
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/genie-voice/genie/audio"
+	"github.com/genie-voice/genie/audio/listener"
+	"github.com/genie-voice/genie/audio/wavfile"
+	"github.com/genie-voice/genie/configs"
+	"github.com/genie-voice/genie/dialog"
+	"github.com/genie-voice/genie/dialog/event"
+	"github.com/genie-voice/genie/dialog/local"
+)
+
+// Opts are the run's options beyond the profile.
+type Opts struct {
+	Events     io.Writer // the timeline goes here; nil discards it
+	EventsJSON bool      // one JSON object per event instead of text lines
+	Logf       func(format string, args ...any)
+}
+
+// Stats are figures from a finished run.
+type Stats struct {
+	Blocks       int64         // mic blocks processed
+	AudioTime    time.Duration // mic audio processed
+	WallTime     time.Duration
+	Overruns     uint64 // capture overruns
+	UpDropped    uint64 // messages the upstream could not take
+	SpeakerDrops uint64 // speaker blocks dropped because the device was slow
+	EventDrops   uint64 // events lost by slow subscribers
+}
+
+// Run runs the profile until ctx is done or, for a file mic, the file ends and the
+// last turn completes.
+func Run(ctx context.Context, c *configs.Config, o Opts) (Stats, error) {
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	start := time.Now()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	mic, lockstep, closeMic, err := openMic(c)
+	if err != nil {
+		return Stats{}, err
+	}
+	defer closeMic()
+
+	spk, err := openSpeaker(c, lockstep, o.Logf)
+	if err != nil {
+		return Stats{}, err
+	}
+
+	mixer, err := audio.NewMixer(audio.MixerOpts{
+		SampleRate: c.Speaker.SampleRate, DuckDB: c.Mixer.DuckDB, Ramp: c.Mixer.Ramp,
+		Buffer: 30 * time.Second, Volume: c.Speaker.Volume,
+	})
+	if err != nil {
+		spk.close()
+		return Stats{}, err
+	}
+
+	bus := event.NewBus(lockstep)
+	printed := startPrinter(bus, o.Events, o.EventsJSON)
+
+	lst, err := listener.New(mic, listener.Opts{PreRoll: c.Listener.PreRoll, Threshold: float32(c.VAD.Threshold)})
+	if err != nil {
+		spk.close()
+		return Stats{}, err
+	}
+
+	up := make(chan dialog.Up, c.Listener.QueueDepth)
+	down := make(chan dialog.Down, 64)
+	var upstream dialog.Upstream
+	switch c.Upstream.Kind {
+	case configs.UpstreamLocal:
+		upstream = local.New(local.Opts{OutDir: c.OutDir, Echo: c.Upstream.Local.Echo, Logf: o.Logf})
+	default:
+		spk.close()
+		return Stats{}, fmt.Errorf("runtime: upstream %q is not available in this build", c.Upstream.Kind)
+	}
+	var wg sync.WaitGroup
+	upErr := make(chan error, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		upErr <- upstream.Run(ctx, dialog.Link{Up: up, Down: down})
+	}()
+
+	inputs := []dialog.Inputs{}
+	if ptt := c.Triggers.PushToTalk; ptt.Enabled && len(ptt.PressAt) > 0 {
+		inputs = append(inputs, NewSchedule("action", ptt.PressAt))
+	}
+	eng, err := dialog.NewEngine(dialog.EngineOpts{
+		Bus: bus, Mixer: mixer, PreRoll: lst.PreRoll(), Up: up, Down: down, Inputs: inputs, Muter: lst,
+		Endpoint: dialog.EndpointOpts{
+			NoSpeechTimeout: c.Dialog.NoSpeechTimeout, MinSpeech: c.Dialog.MinSpeech,
+			TrailingSilence: c.Dialog.TrailingSilence, MaxUtterance: c.Dialog.MaxUtterance,
+			UseVAD: false,
+		},
+		FollowUpTimeout: c.Dialog.FollowUpTimeout, ReplyTimeout: c.Dialog.ReplyTimeout,
+		Earcons: c.Dialog.Earcons, Volume: c.Speaker.Volume, Lockstep: lockstep,
+	})
+	if err != nil {
+		spk.close()
+		return Stats{}, err
+	}
+
+	h := &handler{eng: eng, mixer: mixer, spk: spk, lockstep: lockstep, rate: int64(c.Speaker.SampleRate)}
+	runErr := lst.Run(ctx, h)
+	bus.Publish(event.Event{Kind: event.KindEnd, Sample: h.end})
+
+	cancel()
+	wg.Wait()
+	spkErr := spk.close()
+	bus.Close()
+	<-printed
+
+	st := Stats{
+		Blocks: lst.Blocks(), AudioTime: audio.SampleTime(lst.Blocks() * audio.BlockSamples),
+		WallTime: time.Since(start), Overruns: lst.Overruns(), UpDropped: eng.UpDropped(),
+		SpeakerDrops: spk.drops.Load(), EventDrops: bus.Dropped(),
+	}
+	if err := <-upErr; err != nil && !errors.Is(err, context.Canceled) {
+		return st, fmt.Errorf("runtime: upstream %s: %w", upstream.Name(), err)
+	}
+	if runErr != nil {
+		return st, runErr
+	}
+	return st, spkErr
+}
+
+// handler runs the dialog engine and then mixes one speaker block per mic block, so the
+// speaker is clocked by the mic (as on a codec with one clock) and a file run is
+// deterministic.
+type handler struct {
+	eng      *dialog.Engine
+	mixer    *audio.Mixer
+	spk      *speaker
+	lockstep bool
+	rate     int64 // speaker Hz
+	end      int64
+	blk      spkBlock
+}
+
+func (h *handler) HandleBlock(s *listener.Step) {
+	h.eng.HandleBlock(s)
+	k := s.Block.Start / audio.BlockSamples
+	n := int((k+1)*h.rate/100 - k*h.rate/100) // speaker frames in this 10 ms, exact over time
+	h.blk.n = n
+	fin := h.mixer.Mix(h.blk.s[:n])
+	h.end = s.Block.End()
+	h.eng.Mixed(fin, h.end)
+	h.spk.push(&h.blk, h.lockstep)
+}
+
+func (h *handler) Idle() bool { return h.eng.Idle() }
+
+// startPrinter prints every event on the bus to w and closes the returned channel when
+// the bus is closed.
+func startPrinter(bus *event.Bus, w io.Writer, asJSON bool) <-chan struct{} {
+	ch := bus.Subscribe(1024)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		enc := json.NewEncoder(io.Discard)
+		if w != nil {
+			enc = json.NewEncoder(w)
+		}
+		for e := range ch {
+			if w == nil {
+				continue
+			}
+			if asJSON {
+				enc.Encode(jsonEvent(e))
+			} else {
+				fmt.Fprintln(w, e.String())
+			}
+		}
+	}()
+	return done
+}
+
+// jsonEvent is an event as printed by --events-json.
+type jsonEventT struct {
+	TimeS   float64 `json:"time_s"`
+	Sample  int64   `json:"sample"`
+	Kind    string  `json:"kind"`
+	State   string  `json:"state,omitempty"`
+	Source  string  `json:"source,omitempty"`
+	Reason  string  `json:"reason,omitempty"`
+	Detail  string  `json:"detail,omitempty"`
+	Score   float32 `json:"score,omitempty"`
+	Value   int64   `json:"value,omitempty"`
+	Turn    int64   `json:"turn,omitempty"`
+	Decided int64   `json:"decided_sample,omitempty"`
+}
+
+func jsonEvent(e event.Event) jsonEventT {
+	j := jsonEventT{TimeS: float64(e.Sample) / audio.SampleRate, Sample: e.Sample, Kind: e.Kind.String(),
+		Source: e.Source, Reason: e.Reason, Detail: e.Detail, Score: e.Score, Value: e.Value, Turn: e.Turn, Decided: e.Decided}
+	if e.Kind == event.KindState {
+		j.State = e.State.String()
+	}
+	return j
+}
+
+// openMic opens the configured mic as a canonical Source. lockstep is true for a file
+// read at max speed: then nothing may be dropped and the run is deterministic.
+func openMic(c *configs.Config) (src audio.Source, lockstep bool, closeFn func(), err error) {
+	var raw audio.Source
+	closeFn = func() {}
+	switch c.Mic.Backend {
+	case configs.BackendWav:
+		speed, err := wavfile.ParseSpeed(c.Mic.Speed)
+		if err != nil {
+			return nil, false, nil, err
+		}
+		w, err := wavfile.Open(c.Mic.File, wavfile.Opts{Speed: speed, Repeat: c.Mic.Repeat})
+		if err != nil {
+			return nil, false, nil, fmt.Errorf("runtime: mic: %w", err)
+		}
+		raw, closeFn, lockstep = w, func() { w.Close() }, speed == wavfile.Max
+	default:
+		return nil, false, nil, fmt.Errorf("runtime: mic backend %q is not available in this build", c.Mic.Backend)
+	}
+	ch := c.Mic.Channel
+	if ch >= raw.Format().Channels {
+		closeFn()
+		return nil, false, nil, fmt.Errorf("runtime: mic: channel %d of a %d-channel source", ch, raw.Format().Channels)
+	}
+	conv, err := audio.NewConverter(raw, audio.ConvertOpts{Channel: ch, GainDB: c.Mic.GainDB})
+	if err != nil {
+		closeFn()
+		return nil, false, nil, fmt.Errorf("runtime: mic: %w", err)
+	}
+	return conv, lockstep, closeFn, nil
+}
