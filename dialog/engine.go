@@ -249,9 +249,14 @@ func (e *Engine) beginStreaming(at int64, reason string, s *listener.Step) {
 	}
 	e.send(Up{Kind: UpTurnStart, Turn: e.turn, Sample: at, Trigger: e.trigger, Model: model})
 	e.publish(event.Event{Kind: event.KindUtteranceStart, Sample: at, Reason: e.trigger.String(), Turn: e.turn})
+	// The pre-roll covers the ring's length before the trigger; the block that ends at
+	// the trigger is streamed by the caller.
 	pr := e.o.PreRoll
+	from := at - audio.BlockSamples - int64(pr.Cap())*audio.BlockSamples
 	for i := range pr.Len() {
-		e.send(Up{Kind: UpAudio, Turn: e.turn, Sample: pr.At(i).Start, Block: *pr.At(i)})
+		if b := pr.At(i); b.Start >= from+audio.BlockSamples {
+			e.send(Up{Kind: UpAudio, Turn: e.turn, Sample: b.Start, Block: *b})
+		}
 	}
 }
 

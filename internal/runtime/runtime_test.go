@@ -1,0 +1,149 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/genie-voice/genie/audio"
+	"github.com/genie-voice/genie/audio/wavfile"
+	"github.com/genie-voice/genie/configs"
+)
+
+// benchConfig loads the bench profile with its files redirected into dir.
+func benchConfig(t testing.TB, dir string) *configs.Config {
+	t.Helper()
+	c, err := configs.Load("../../configs/bench.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Mic.File = "../../" + c.Mic.File
+	c.Mic.Speed = "max"
+	c.Speaker.File = filepath.Join(dir, "speaker.wav")
+	c.OutDir = dir
+	return c
+}
+
+func TestBenchTurnCompletes(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	st, err := Run(context.Background(), benchConfig(t, dir), Opts{Events: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("timeline:\n%s", out.String())
+	want := []string{
+		"1.500s  button          source=\"action\"",
+		"1.500s  state           listening reason=\"button\" turn=1",
+		"1.500s  utterance-start reason=\"button\" turn=1",
+		"4.500s  speech-end      reason=\"cap\" decided=4.500s turn=1",
+		"4.500s  utterance-end   reason=\"cap\" turn=1",
+		"4.500s  state           thinking reason=\"cap\" turn=1",
+		"4.500s  saved           detail=\"" + filepath.Join(dir, "utterance-001.wav") + "\" turn=1",
+		"4.500s  state           speaking reason=\"reply\" turn=1",
+		"4.500s  reply-start     detail=\"16000 Hz/1ch\" turn=1",
+		"reply-end       turn=1",
+		"state           idle reason=\"reply played\" turn=1",
+		"end",
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("%d events, want %d", len(lines), len(want))
+	}
+	for i, w := range want {
+		if !strings.Contains(lines[i], w) {
+			t.Errorf("event %d = %q, want it to contain %q", i, lines[i], w)
+		}
+	}
+	if st.UpDropped != 0 || st.SpeakerDrops != 0 || st.EventDrops != 0 {
+		t.Errorf("a file run at max speed lost data: %+v", st)
+	}
+
+	// The utterance is the pre-roll (500 ms before the press) plus 3 s, sample for sample.
+	mic, err := wavfile.Load("../../testdata/turn_what_time_16k.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	utt, err := wavfile.Load(filepath.Join(dir, "utterance-001.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := audio.Samples(1500e6) - 8000
+	if len(utt.Samples) != 8000+48000 {
+		t.Fatalf("utterance has %d samples, want 56000 (0.5 s pre-roll + 3 s)", len(utt.Samples))
+	}
+	for i, v := range utt.Samples {
+		if v != mic.Samples[from+int64(i)] {
+			t.Fatalf("utterance sample %d = %d, mic has %d", i, v, mic.Samples[from+int64(i)])
+		}
+	}
+
+	// The speaker hears the wake chime at the press, the done chime and the reply after
+	// the cap, and silence before the press.
+	spk, err := wavfile.Load(filepath.Join(dir, "speaker.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rate := spk.Format.SampleRate
+	level := func(from, to float64) float64 {
+		var peak float64
+		for _, v := range spk.Samples[int(from*float64(rate)):int(to*float64(rate))] {
+			peak = max(peak, float64(abs(v)))
+		}
+		return peak
+	}
+	if l := level(0, 1.49); l != 0 {
+		t.Errorf("speaker before the press peaks at %v, want silence", l)
+	}
+	if l := level(1.5, 1.68); l < 3000 {
+		t.Errorf("wake chime peaks at %v, want ≥ 3000", l)
+	}
+	if l := level(4.8, 5.5); l < 3000 {
+		t.Errorf("reply peaks at %v, want ≥ 3000", l)
+	}
+}
+
+func abs(v int16) int {
+	if v < 0 {
+		return -int(v)
+	}
+	return int(v)
+}
+
+func TestBenchRunsAreIdentical(t *testing.T) {
+	dir := t.TempDir()
+	var outs [2]bytes.Buffer
+	var spk [2][]byte
+	for i := range outs {
+		c := benchConfig(t, dir)
+		if _, err := Run(context.Background(), c, Opts{Events: &outs[i], EventsJSON: true}); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(c.Speaker.File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spk[i] = b
+	}
+	if !bytes.Equal(outs[0].Bytes(), outs[1].Bytes()) {
+		t.Errorf("event output differs between runs:\n%s\n---\n%s", outs[0].String(), outs[1].String())
+	}
+	if !bytes.Equal(spk[0], spk[1]) {
+		t.Error("speaker wav differs between runs")
+	}
+}
+
+func TestRunRejectsBadMic(t *testing.T) {
+	dir := t.TempDir()
+	c := benchConfig(t, dir)
+	bad := filepath.Join(dir, "bad.wav")
+	os.WriteFile(bad, []byte("RIFF....WAVEjunk"), 0o644)
+	c.Mic.File = bad
+	_, err := Run(context.Background(), c, Opts{})
+	if err == nil || !strings.Contains(err.Error(), bad) {
+		t.Fatalf("Run with a garbage mic wav: %v, want an error naming the file", err)
+	}
+}
