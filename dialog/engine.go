@@ -77,6 +77,7 @@ type Engine struct {
 	turn       int64
 	trigger    Trigger
 	streaming  bool  // sending UpAudio for the current turn
+	answering  bool  // the current turn may still get an answer
 	waitSince  int64 // thinking: when the utterance ended
 	errorUntil int64
 	followUp   bool    // the reply asked a question
@@ -169,6 +170,7 @@ func (e *Engine) Mixed(finished uint8, end int64) {
 		e.beginStreaming(end, "follow-up", nil)
 		return
 	}
+	e.answering = false
 	e.setState(event.Idle, end, "reply played")
 }
 
@@ -240,6 +242,7 @@ func (e *Engine) beginStreaming(at int64, reason string, s *listener.Step) {
 	}
 	e.ep.reset(ep)
 	e.ep.Start(at)
+	e.answering = true
 	e.setState(state, at, reason)
 	e.earcon(EarconWake)
 	e.streaming = true
@@ -295,6 +298,7 @@ func (e *Engine) endUtterance(end int64, reason string) {
 
 // cancelTurn tells the upstream to forget the turn.
 func (e *Engine) cancelTurn(end int64, reason string) {
+	e.answering = false
 	if e.streaming || e.state == event.Thinking {
 		e.send(Up{Kind: UpTurnCancel, Turn: e.turn, Sample: end, Reason: reason})
 		e.publish(event.Event{Kind: event.KindUtteranceEnd, Sample: end, Reason: reason, Turn: e.turn})
@@ -364,8 +368,8 @@ func (e *Engine) drainDown(end int64) {
 }
 
 func (e *Engine) handleDown(d Down, end int64) {
-	if d.Turn != 0 && d.Turn != e.turn {
-		return // a late answer to a turn that was cancelled
+	if d.Turn != 0 && (d.Turn != e.turn || !e.answering) {
+		return // a late answer to a turn that was cancelled or is over
 	}
 	tr := e.o.Mixer.Track(audio.Dialog)
 	switch d.Kind {
