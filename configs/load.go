@@ -155,6 +155,21 @@ func lineOf(root *yaml.Node, field string) int {
 	return line
 }
 
+// DataPath returns the directory for genie's state (timers, downloaded models):
+// data_dir if set, else $XDG_DATA_HOME/genie, else ~/.local/share/genie.
+func (c *Config) DataPath() string {
+	if c.DataDir != "" {
+		return c.DataDir
+	}
+	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "genie")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "share", "genie")
+	}
+	return filepath.Join(os.TempDir(), "genie")
+}
+
 // FieldError is a Validate failure for one field.
 type FieldError struct {
 	Field string // dotted YAML path

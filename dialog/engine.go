@@ -57,6 +57,10 @@ type EngineOpts struct {
 	ErrorHold       time.Duration // how long the error state shows (default 2 s)
 	Earcons         bool
 	Volume          int // initial volume 0..100
+	// Timers keeps device-side timers; nil keeps them in memory only.
+	Timers *Timers
+	// RingFor is how long a finished timer rings before it stops by itself (default 60 s).
+	RingFor time.Duration
 	// Lockstep makes the engine wait for the upstream's complete answer, and for room
 	// in every queue, instead of dropping: a run from a file then gives the same events
 	// every time, and the upstream's thinking time costs no mic samples. Never set it
@@ -86,6 +90,8 @@ type Engine struct {
 	pending    []int16 // reply audio that did not fit the track yet
 	closeAfter bool    // close the track once pending is written
 	volume     int
+	timers     *Timers
+	ringUntil  int64 // a finished timer rings until this sample
 
 	upDropped atomic.Uint64 // Up messages dropped because the upstream was slow
 }
@@ -104,7 +110,13 @@ func NewEngine(o EngineOpts) (*Engine, error) {
 	if o.FollowUpTimeout == 0 {
 		o.FollowUpTimeout = 8 * time.Second
 	}
-	e := &Engine{o: o, earcons: NewEarcons(), ep: NewEndpointer(o.Endpoint), inputs: make([]Input, 0, 8), volume: o.Volume}
+	if o.RingFor == 0 {
+		o.RingFor = time.Minute
+	}
+	if o.Timers == nil {
+		o.Timers, _ = LoadTimers(TimersOpts{}, 0)
+	}
+	e := &Engine{o: o, earcons: NewEarcons(), ep: NewEndpointer(o.Endpoint), inputs: make([]Input, 0, 8), volume: o.Volume, timers: o.Timers}
 	o.Mixer.SetVolume(o.Volume)
 	return e, nil
 }
@@ -128,6 +140,7 @@ func (e *Engine) HandleBlock(s *listener.Step) {
 		e.setMuted(s.Muted, end)
 	}
 	e.drainDown(end)
+	e.tickTimers(end)
 
 	switch e.state {
 	case event.Idle:
@@ -154,6 +167,13 @@ func (e *Engine) HandleBlock(s *listener.Step) {
 // Mixed tells the engine which mixer tracks finished during the block ending at end
 // (the runtime mixes the speaker block right after HandleBlock).
 func (e *Engine) Mixed(finished uint8, end int64) {
+	if finished&(1<<audio.Alert) != 0 && e.timers.Ringing() {
+		if end < e.ringUntil {
+			e.playAlert(EarconTimer) // ring again
+		} else {
+			e.dismissTimers(end, "rang out")
+		}
+	}
 	if finished&(1<<audio.Dialog) == 0 || !e.replying {
 		return
 	}
@@ -194,6 +214,10 @@ func (e *Engine) pollInputs(end int64) {
 
 func (e *Engine) press(button string, end int64) {
 	e.publish(event.Event{Kind: event.KindButton, Sample: end, Source: button})
+	if (button == "action" || button == "stop") && e.timers.Ringing() {
+		e.dismissTimers(end, button+" button")
+		return
+	}
 	switch button {
 	case "action":
 		switch e.state {
@@ -423,7 +447,7 @@ func (e *Engine) handleDown(d Down, end int64) {
 			e.stop(end, "upstream disconnected")
 		}
 	case DownTimer:
-		e.publish(event.Event{Kind: event.KindTimer, Sample: end, Source: d.Timer.ID, Reason: timerReason(d.Timer.Event), Value: int64(d.Timer.Seconds)})
+		e.timer(d.Timer, end)
 	}
 }
 
@@ -503,6 +527,63 @@ func b2i(b bool) int64 {
 		return 1
 	}
 	return 0
+}
+
+// timer applies a timer change announced by the upstream.
+func (e *Engine) timer(t Timer, end int64) {
+	e.publish(event.Event{Kind: event.KindTimer, Sample: end, Source: t.ID, Reason: timerReason(t.Event), Detail: t.Name, Value: int64(t.Seconds)})
+	switch t.Event {
+	case TimerStarted:
+		e.timers.Start(t.ID, t.Name, t.Seconds, end)
+	case TimerUpdated:
+		if !e.timers.Update(t.ID, t.Seconds, end) {
+			e.timers.Start(t.ID, t.Name, t.Seconds, end)
+		}
+	case TimerCancelled:
+		e.timers.Cancel(t.ID)
+	case TimerFinished:
+		if e.timers.Finish(t.ID, end) {
+			e.ring(t.ID, t.Name, end)
+		}
+	}
+}
+
+// tickTimers rings timers that finished on the device's own clock.
+func (e *Engine) tickTimers(end int64) {
+	for {
+		d, ok := e.timers.Due(end)
+		if !ok {
+			return
+		}
+		e.publish(event.Event{Kind: event.KindTimer, Sample: end, Source: d.ID, Reason: "finished", Detail: d.Name})
+		e.ring(d.ID, d.Name, end)
+	}
+}
+
+func (e *Engine) ring(id, name string, end int64) {
+	e.publish(event.Event{Kind: event.KindTimer, Sample: end, Source: id, Reason: "ringing", Detail: name})
+	e.send(Up{Kind: UpTimerRang, Sample: end, TimerID: id})
+	e.ringUntil = end + audio.Samples(e.o.RingFor)
+	if !e.o.Mixer.Active(audio.Alert) {
+		e.playAlert(EarconTimer)
+	}
+}
+
+func (e *Engine) dismissTimers(end int64, reason string) {
+	if e.timers.Dismiss() > 0 {
+		e.o.Mixer.Track(audio.Alert).Stop()
+		e.publish(event.Event{Kind: event.KindTimer, Sample: end, Reason: "dismissed", Detail: reason})
+	}
+}
+
+// playAlert plays an earcon on the alert track (ducked under dialog, over media).
+func (e *Engine) playAlert(which Earcon) {
+	tr := e.o.Mixer.Track(audio.Alert)
+	c := &e.earcons[which]
+	if err := tr.Start(c.Format); err == nil {
+		tr.Write(c.Samples)
+		tr.Close()
+	}
 }
 
 func timerReason(t TimerEvent) string {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -101,8 +102,13 @@ func Run(ctx context.Context, c *configs.Config, o Opts) (Stats, error) {
 	if ptt := c.Triggers.PushToTalk; ptt.Enabled && len(ptt.PressAt) > 0 {
 		inputs = append(inputs, NewSchedule("action", ptt.PressAt))
 	}
+	timers, err := dialog.LoadTimers(dialog.TimersOpts{Path: filepath.Join(c.DataPath(), "timers.json"), Logf: o.Logf}, 0)
+	if err != nil {
+		o.Logf("%v", err) // a bad state file never stops genie
+	}
 	eng, err := dialog.NewEngine(dialog.EngineOpts{
-		Bus: bus, Mixer: mixer, PreRoll: lst.PreRoll(), Up: up, Down: down, Inputs: inputs, Muter: lst,
+		Timers: timers,
+		Bus:    bus, Mixer: mixer, PreRoll: lst.PreRoll(), Up: up, Down: down, Inputs: inputs, Muter: lst,
 		Endpoint: dialog.EndpointOpts{
 			NoSpeechTimeout: c.Dialog.NoSpeechTimeout, MinSpeech: c.Dialog.MinSpeech,
 			TrailingSilence: c.Dialog.TrailingSilence, MaxUtterance: c.Dialog.MaxUtterance,

@@ -24,6 +24,7 @@ func benchConfig(t testing.TB, dir string) *configs.Config {
 	c.Mic.Speed = "max"
 	c.Speaker.File = filepath.Join(dir, "speaker.wav")
 	c.OutDir = dir
+	c.DataDir = filepath.Join(dir, "state")
 	return c
 }
 
