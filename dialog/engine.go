@@ -61,6 +61,11 @@ type EngineOpts struct {
 	Timers *Timers
 	// RingFor is how long a finished timer rings before it stops by itself (default 60 s).
 	RingFor time.Duration
+	// EchoGuard is how long after an earcon ends the mic may still hear it: the speaker
+	// and mic latency plus the room's decay (default 150 ms). Utterance audio that
+	// overlaps an earcon or its guard is sent as silence and never counts as speech, so
+	// genie's own chimes are never captured into what the user said.
+	EchoGuard time.Duration
 	// Lockstep makes the engine wait for the upstream's complete answer, and for room
 	// in every queue, instead of dropping: a run from a file then gives the same events
 	// every time, and the upstream's thinking time costs no mic samples. Never set it
@@ -92,6 +97,8 @@ type Engine struct {
 	volume     int
 	timers     *Timers
 	ringUntil  int64 // a finished timer rings until this sample
+	guardUntil int64 // mic samples before this may hold an earcon's echo
+	sample     int64 // end of the block being handled
 
 	upDropped atomic.Uint64 // Up messages dropped because the upstream was slow
 }
@@ -109,6 +116,9 @@ func NewEngine(o EngineOpts) (*Engine, error) {
 	}
 	if o.FollowUpTimeout == 0 {
 		o.FollowUpTimeout = 8 * time.Second
+	}
+	if o.EchoGuard == 0 {
+		o.EchoGuard = 150 * time.Millisecond
 	}
 	if o.RingFor == 0 {
 		o.RingFor = time.Minute
@@ -135,6 +145,7 @@ func (e *Engine) Idle() bool {
 // HandleBlock advances the dialog by one block. It implements listener.Handler.
 func (e *Engine) HandleBlock(s *listener.Step) {
 	end := s.Block.End()
+	e.sample = end
 	e.pollInputs(end)
 	if s.Muted != (e.state == event.Muted) {
 		e.setMuted(s.Muted, end)
@@ -290,10 +301,15 @@ func (e *Engine) beginStreaming(at int64, reason string, s *listener.Step) {
 // listen streams one block and asks the endpointer whether the utterance is over.
 func (e *Engine) listen(s *listener.Step) {
 	end := s.Block.End()
+	echo := s.Block.Start < e.guardUntil
 	if e.streaming {
-		e.send(Up{Kind: UpAudio, Turn: e.turn, Sample: s.Block.Start, Block: s.Block})
+		if echo {
+			e.send(Up{Kind: UpAudio, Turn: e.turn, Sample: s.Block.Start, Block: audio.Block{Start: s.Block.Start}})
+		} else {
+			e.send(Up{Kind: UpAudio, Turn: e.turn, Sample: s.Block.Start, Block: s.Block})
+		}
 	}
-	switch v := e.ep.Block(s.Speech, end, audio.BlockSamples); v {
+	switch v := e.ep.Block(s.Speech && !echo, end, audio.BlockSamples); v {
 	case SpeechStarted:
 		e.publish(event.Event{Kind: event.KindSpeechStart, Sample: e.ep.SpeechStart(), Turn: e.turn})
 	case EndSpeech, EndCap:
@@ -481,6 +497,8 @@ func (e *Engine) stopStreaming(end int64, reason string) {
 	}
 }
 
+// earcon plays a chime; it starts in the speaker block mixed right after this mic
+// block, so the mic may hear it from the next block until its end plus EchoGuard.
 func (e *Engine) earcon(which Earcon) {
 	if !e.o.Earcons {
 		return
@@ -490,6 +508,7 @@ func (e *Engine) earcon(which Earcon) {
 	if err := tr.Start(c.Format); err == nil {
 		tr.Write(c.Samples)
 		tr.Close()
+		e.guardUntil = e.sample + int64(c.Frames())*audio.SampleRate/int64(c.Format.SampleRate) + audio.Samples(e.o.EchoGuard)
 	}
 }
 

@@ -23,6 +23,9 @@ type rig struct {
 	events  <-chan event.Event
 	presses []Input
 	muted   bool
+	echo    bool // the mic hears the speaker: each block is the last speaker block
+	spk     [160]int16
+	spkPeak int16 // loudest speaker sample so far
 	step    listener.Step
 	log     []string
 	evs     []event.Event
@@ -65,9 +68,14 @@ func (r *rig) run(d time.Duration, speech bool) {
 		r.step.Muted = r.muted
 		r.step.Speech = speech && !r.muted
 		r.step.Wakes = r.step.Wakes[:0]
+		if r.echo {
+			r.step.Block.Samples = r.spk
+		}
 		r.eng.HandleBlock(&r.step)
-		var out [160]int16
-		r.eng.Mixed(r.mixer.Mix(out[:]), r.step.Block.End())
+		r.eng.Mixed(r.mixer.Mix(r.spk[:]), r.step.Block.End())
+		for _, v := range r.spk {
+			r.spkPeak = max(r.spkPeak, v)
+		}
 		r.pre.Push(&r.step.Block)
 		r.step.Block.Start += audio.BlockSamples
 		r.collect()
@@ -247,7 +255,7 @@ func TestSlowUpstreamDropsTheUtteranceWithoutBlocking(t *testing.T) {
 func TestFollowUpListensWithoutWake(t *testing.T) {
 	r := newRig(t, 10000, nil)
 	r.press("action")
-	r.run(400*time.Millisecond, true)
+	r.run(800*time.Millisecond, true)
 	r.run(800*time.Millisecond, false)
 	r.reply(1, 300*time.Millisecond, true)
 	r.run(600*time.Millisecond, false)
@@ -269,7 +277,7 @@ func TestFollowUpListensWithoutWake(t *testing.T) {
 func TestUpstreamErrorShowsThenIdles(t *testing.T) {
 	r := newRig(t, 10000, nil)
 	r.press("action")
-	r.run(400*time.Millisecond, true)
+	r.run(800*time.Millisecond, true)
 	r.run(800*time.Millisecond, false)
 	r.down <- Down{Kind: DownError, Turn: 1, Text: "pipeline failed"}
 	r.run(1500*time.Millisecond, false)
@@ -279,7 +287,7 @@ func TestUpstreamErrorShowsThenIdles(t *testing.T) {
 func TestSilentUpstreamTimesOut(t *testing.T) {
 	r := newRig(t, 10000, nil)
 	r.press("action")
-	r.run(400*time.Millisecond, true)
+	r.run(800*time.Millisecond, true)
 	r.run(800*time.Millisecond, false)
 	r.run(3500*time.Millisecond, false)
 	r.wantLog("state:thinking", "error", "state:error")
@@ -322,4 +330,35 @@ func TestVolumeButtons(t *testing.T) {
 	if r.eng.volume != 60 {
 		t.Errorf("volume %d, want 60 after +10 +10 -10 from 50", r.eng.volume)
 	}
+}
+
+func TestEarconsAreNeverCapturedIntoTheUtterance(t *testing.T) {
+	r := newRig(t, 10000, nil)
+	r.echo = true // the mic hears nothing but genie's own speaker
+	r.run(time.Second, false)
+	r.press("action")
+	r.run(time.Second, false)
+	for _, u := range r.ups {
+		if u.Kind != UpAudio {
+			continue
+		}
+		for _, v := range u.Block.Samples {
+			if v != 0 {
+				t.Fatalf("block at %.3f s went upstream with the earcon in it (sample %d)", float64(u.Block.Start)/16000, v)
+			}
+		}
+	}
+	// The chime did play, and the mic heard it.
+	if r.spkPeak < 5000 {
+		t.Errorf("the wake chime peaked at %d: nothing was played", r.spkPeak)
+	}
+}
+
+func TestEarconDoesNotCountAsSpeech(t *testing.T) {
+	r := newRig(t, 10000, nil)
+	r.press("action")
+	// The VAD "hears speech" only during the chime: that must not start speech.
+	r.run(200*time.Millisecond, true)
+	r.run(6*time.Second, false)
+	r.wantLog("state:listening", "no-speech")
 }
