@@ -97,7 +97,8 @@ type Engine struct {
 	volume     int
 	timers     *Timers
 	ringUntil  int64 // a finished timer rings until this sample
-	guardUntil int64 // mic samples before this may hold an earcon's echo
+	guardFrom  int64 // mic samples in [guardFrom, guardUntil) may hold an earcon's echo
+	guardUntil int64
 	sample     int64 // end of the block being handled
 
 	upDropped atomic.Uint64 // Up messages dropped because the upstream was slow
@@ -301,7 +302,7 @@ func (e *Engine) beginStreaming(at int64, reason string, s *listener.Step) {
 // listen streams one block and asks the endpointer whether the utterance is over.
 func (e *Engine) listen(s *listener.Step) {
 	end := s.Block.End()
-	echo := s.Block.Start < e.guardUntil
+	echo := s.Block.Start >= e.guardFrom && s.Block.Start < e.guardUntil
 	if e.streaming {
 		if echo {
 			e.send(Up{Kind: UpAudio, Turn: e.turn, Sample: s.Block.Start, Block: audio.Block{Start: s.Block.Start}})
@@ -508,6 +509,7 @@ func (e *Engine) earcon(which Earcon) {
 	if err := tr.Start(c.Format); err == nil {
 		tr.Write(c.Samples)
 		tr.Close()
+		e.guardFrom = e.sample
 		e.guardUntil = e.sample + int64(c.Frames())*audio.SampleRate/int64(c.Format.SampleRate) + audio.Samples(e.o.EchoGuard)
 	}
 }

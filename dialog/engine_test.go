@@ -349,7 +349,7 @@ func TestEarconsAreNeverCapturedIntoTheUtterance(t *testing.T) {
 		}
 	}
 	// The chime did play, and the mic heard it.
-	if r.spkPeak < 5000 {
+	if r.spkPeak < 1000 { // volume 50 → gain 0.25
 		t.Errorf("the wake chime peaked at %d: nothing was played", r.spkPeak)
 	}
 }
