@@ -1,0 +1,183 @@
+package frontend
+
+import "math"
+
+// This file is a fixed-point real FFT that reproduces kissfft v130 built with
+// FIXED_POINT=16 (kiss_fftr over a half-size complex kiss_fft), which is what the
+// microfrontend uses. The arithmetic follows kissfft's macros exactly:
+//
+//   - samples and twiddles are int16 (Q15); products are int32;
+//   - S_MUL/C_MUL round a product sum with (x + 2^14) >> 15 and truncate to int16;
+//   - every butterfly stage first divides its inputs by its radix p by multiplying
+//     with 32767/p (integer division) and rounding the same way (C_FIXDIV);
+//   - complex additions wrap to int16; HALF_OF shifts the int-promoted sum right by 1;
+//   - twiddles are floor(0.5 + 32767*cos(phase)), computed in float64.
+//
+// kissfft factors the size into radix 4 stages and at most one radix 2 stage (sizes
+// here are powers of two). kf_work recurses depth first; the groups of one stage
+// touch disjoint data, so running the stages bottom up over a digit-reversed copy of
+// the input gives identical results.
+
+// cpx is kiss_fft_cpx for FIXED_POINT=16.
+type cpx struct{ r, i int16 }
+
+const sampMax = 32767 // SAMP_MAX of the int16 build
+
+// sround is kissfft's rounding of a Q30 product sum back to Q15, truncated to int16.
+func sround(x int32) int16 { return int16((x + 1<<14) >> 15) }
+
+// fixdiv is C_FIXDIV: c / p with the rounding of DIVSCALAR.
+func fixdiv(c cpx, div int32) cpx {
+	return cpx{sround(int32(c.r) * div), sround(int32(c.i) * div)}
+}
+
+// cmul is C_MUL.
+func cmul(a, b cpx) cpx {
+	return cpx{
+		sround(int32(a.r)*int32(b.r) - int32(a.i)*int32(b.i)),
+		sround(int32(a.r)*int32(b.i) + int32(a.i)*int32(b.r)),
+	}
+}
+
+// kissTwiddle is kf_cexp with the fixed-point KISS_FFT_COS/SIN.
+func kissTwiddle(phase float64) cpx {
+	return cpx{
+		int16(math.Floor(0.5 + sampMax*math.Cos(phase))),
+		int16(math.Floor(0.5 + sampMax*math.Sin(phase))),
+	}
+}
+
+// stage is one butterfly stage (radix p, sub-transform length m, twiddle stride).
+type stage struct{ p, m, stride int }
+
+// realFFT is a forward kiss_fftr of size n (a power of two, n >= 4).
+type realFFT struct {
+	n      int
+	ncfft  int   // n/2, size of the complex transform
+	perm   []int // tmp[j] = in[perm[j]] before the first stage
+	stages []stage
+	tw     []cpx // ncfft twiddles of the complex transform
+	super  []cpx // ncfft/2 twiddles of the real split
+	tmp    []cpx // ncfft, the complex transform's output
+}
+
+func newRealFFT(n int) *realFFT {
+	f := &realFFT{n: n, ncfft: n / 2}
+	nc := f.ncfft
+	f.tw = make([]cpx, nc)
+	for i := range f.tw {
+		f.tw[i] = kissTwiddle(-2 * math.Pi * float64(i) / float64(nc))
+	}
+	f.super = make([]cpx, nc/2)
+	for i := range f.super {
+		f.super[i] = kissTwiddle(-3.14159265358979323846264338327 * (float64(i+1)/float64(nc) + .5))
+	}
+	// kf_factor: powers of 4 first, then 2.
+	var factors []stage
+	stride := 1
+	for m := nc; m > 1; {
+		p := 4
+		if m%4 != 0 {
+			p = 2
+		}
+		m /= p
+		factors = append(factors, stage{p: p, m: m, stride: stride})
+		stride *= p
+	}
+	// Stages run innermost (last factor) first.
+	for i := len(factors) - 1; i >= 0; i-- {
+		f.stages = append(f.stages, factors[i])
+	}
+	f.perm = make([]int, nc)
+	f.buildPerm(factors, 0, 0, 1)
+	f.tmp = make([]cpx, nc)
+	return f
+}
+
+// buildPerm mirrors the recursion of kf_work to find which input lands where.
+func (f *realFFT) buildPerm(factors []stage, out, in, fstride int) {
+	p, m := factors[0].p, factors[0].m
+	if m == 1 {
+		for k := 0; k < p; k++ {
+			f.perm[out+k] = in + k*fstride
+		}
+		return
+	}
+	for k := 0; k < p; k++ {
+		f.buildPerm(factors[1:], out+k*m, in+k*fstride, fstride*p)
+	}
+}
+
+// transform computes the n/2+1 bins of the real input in (len n) into out.
+func (f *realFFT) transform(in []int16, out []cpx) {
+	nc := f.ncfft
+	tmp := f.tmp[:nc]
+	perm := f.perm[:nc]
+	in = in[:f.n]
+	out = out[:nc+1]
+	// The real input is read as nc complex values (even samples real, odd imaginary).
+	for j, p := range perm {
+		tmp[j] = cpx{in[2*p], in[2*p+1]}
+	}
+	for _, s := range f.stages {
+		size := s.p * s.m
+		for g := 0; g+size <= nc; g += size {
+			if s.p == 4 {
+				f.bfly4(tmp[g:g+size], s.stride, s.m)
+			} else {
+				f.bfly2(tmp[g:g+size], s.stride, s.m)
+			}
+		}
+	}
+
+	// kiss_fftr: split the packed transform into the spectrum of the real signal.
+	tdc := fixdiv(tmp[0], sampMax/2)
+	out[0] = cpx{tdc.r + tdc.i, 0}
+	out[nc] = cpx{tdc.r - tdc.i, 0}
+	super := f.super[:nc/2]
+	for k := 1; k <= nc/2; k++ {
+		fpk := fixdiv(tmp[k], sampMax/2)
+		fpnk := fixdiv(cpx{tmp[nc-k].r, -tmp[nc-k].i}, sampMax/2)
+		f1k := cpx{fpk.r + fpnk.r, fpk.i + fpnk.i}
+		f2k := cpx{fpk.r - fpnk.r, fpk.i - fpnk.i}
+		tw := cmul(f2k, super[k-1])
+		out[k] = cpx{int16((int32(f1k.r) + int32(tw.r)) >> 1), int16((int32(f1k.i) + int32(tw.i)) >> 1)}
+		out[nc-k] = cpx{int16((int32(f1k.r) - int32(tw.r)) >> 1), int16((int32(tw.i) - int32(f1k.i)) >> 1)}
+	}
+}
+
+// bfly2 is kf_bfly2 on one group of 2m values.
+func (f *realFFT) bfly2(fo []cpx, stride, m int) {
+	a, b := fo[:m], fo[m:2*m]
+	tw := f.tw
+	for k := range a {
+		x := fixdiv(a[k], sampMax/2)
+		y := fixdiv(b[k], sampMax/2)
+		t := cmul(y, tw[k*stride])
+		b[k] = cpx{x.r - t.r, x.i - t.i}
+		a[k] = cpx{x.r + t.r, x.i + t.i}
+	}
+}
+
+// bfly4 is kf_bfly4 (forward) on one group of 4m values.
+func (f *realFFT) bfly4(fo []cpx, stride, m int) {
+	f0, f1, f2, f3 := fo[:m], fo[m:2*m], fo[2*m:3*m], fo[3*m:4*m]
+	tw := f.tw
+	for k := range f0 {
+		x0 := fixdiv(f0[k], sampMax/4)
+		x1 := fixdiv(f1[k], sampMax/4)
+		x2 := fixdiv(f2[k], sampMax/4)
+		x3 := fixdiv(f3[k], sampMax/4)
+		s0 := cmul(x1, tw[k*stride])
+		s1 := cmul(x2, tw[2*k*stride])
+		s2 := cmul(x3, tw[3*k*stride])
+		s5 := cpx{x0.r - s1.r, x0.i - s1.i}
+		x0 = cpx{x0.r + s1.r, x0.i + s1.i}
+		s3 := cpx{s0.r + s2.r, s0.i + s2.i}
+		s4 := cpx{s0.r - s2.r, s0.i - s2.i}
+		f2[k] = cpx{x0.r - s3.r, x0.i - s3.i}
+		f0[k] = cpx{x0.r + s3.r, x0.i + s3.i}
+		f1[k] = cpx{s5.r + s4.i, s5.i - s4.r}
+		f3[k] = cpx{s5.r - s4.i, s5.i + s4.r}
+	}
+}
