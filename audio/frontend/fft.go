@@ -47,8 +47,13 @@ func kissTwiddle(phase float64) cpx {
 	}
 }
 
-// stage is one butterfly stage (radix p, sub-transform length m, twiddle stride).
-type stage struct{ p, m, stride int }
+// stage is one butterfly stage: radix p, sub-transform length m, twiddle stride, and
+// its twiddles laid out per butterfly (tw[k*stride] for radix 2; tw[k*stride],
+// tw[2k*stride], tw[3k*stride] for radix 4) so the inner loop reads them in order.
+type stage struct {
+	p, m, stride int
+	tw           []cpx
+}
 
 // realFFT is a forward kiss_fftr of size n (a power of two, n >= 4).
 type realFFT struct {
@@ -86,7 +91,14 @@ func newRealFFT(n int) *realFFT {
 	}
 	// Stages run innermost (last factor) first.
 	for i := len(factors) - 1; i >= 0; i-- {
-		f.stages = append(f.stages, factors[i])
+		s := factors[i]
+		s.tw = make([]cpx, 0, (s.p-1)*s.m)
+		for k := 0; k < s.m; k++ {
+			for q := 1; q < s.p; q++ {
+				s.tw = append(s.tw, f.tw[q*k*s.stride])
+			}
+		}
+		f.stages = append(f.stages, s)
 	}
 	f.perm = make([]int, nc)
 	f.buildPerm(factors, 0, 0, 1)
@@ -120,13 +132,10 @@ func (f *realFFT) transform(in []int16, out []cpx) {
 		tmp[j] = cpx{in[2*p], in[2*p+1]}
 	}
 	for _, s := range f.stages {
-		size := s.p * s.m
-		for g := 0; g+size <= nc; g += size {
-			if s.p == 4 {
-				f.bfly4(tmp[g:g+size], s.stride, s.m)
-			} else {
-				f.bfly2(tmp[g:g+size], s.stride, s.m)
-			}
+		if s.p == 4 {
+			radix4(tmp, s.tw, s.m)
+		} else {
+			radix2(tmp, s.tw, s.m)
 		}
 	}
 
@@ -146,38 +155,67 @@ func (f *realFFT) transform(in []int16, out []cpx) {
 	}
 }
 
-// bfly2 is kf_bfly2 on one group of 2m values.
-func (f *realFFT) bfly2(fo []cpx, stride, m int) {
-	a, b := fo[:m], fo[m:2*m]
-	tw := f.tw
-	for k := range a {
-		x := fixdiv(a[k], sampMax/2)
-		y := fixdiv(b[k], sampMax/2)
-		t := cmul(y, tw[k*stride])
-		b[k] = cpx{x.r - t.r, x.i - t.i}
-		a[k] = cpx{x.r + t.r, x.i + t.i}
+// mulOne is C_MUL by the twiddle of phase 0, (32767, 0): the product still rounds.
+func mulOne(a cpx) cpx {
+	return cpx{sround(int32(a.r) * sampMax), sround(int32(a.i) * sampMax)}
+}
+
+// radix2 runs kf_bfly2 on every group of 2m values of data; tw holds the stage's m
+// twiddles.
+func radix2(data []cpx, tw []cpx, m int) {
+	tw = tw[:m]
+	for g := 0; g+2*m <= len(data); g += 2 * m {
+		a, b := data[g:g+m], data[g+m:g+2*m]
+		for k := range a {
+			x := fixdiv(a[k], sampMax/2)
+			y := fixdiv(b[k], sampMax/2)
+			t := cmul(y, tw[k])
+			b[k] = cpx{x.r - t.r, x.i - t.i}
+			a[k] = cpx{x.r + t.r, x.i + t.i}
+		}
 	}
 }
 
-// bfly4 is kf_bfly4 (forward) on one group of 4m values.
-func (f *realFFT) bfly4(fo []cpx, stride, m int) {
-	f0, f1, f2, f3 := fo[:m], fo[m:2*m], fo[2*m:3*m], fo[3*m:4*m]
-	tw := f.tw
-	for k := range f0 {
-		x0 := fixdiv(f0[k], sampMax/4)
-		x1 := fixdiv(f1[k], sampMax/4)
-		x2 := fixdiv(f2[k], sampMax/4)
-		x3 := fixdiv(f3[k], sampMax/4)
-		s0 := cmul(x1, tw[k*stride])
-		s1 := cmul(x2, tw[2*k*stride])
-		s2 := cmul(x3, tw[3*k*stride])
-		s5 := cpx{x0.r - s1.r, x0.i - s1.i}
-		x0 = cpx{x0.r + s1.r, x0.i + s1.i}
-		s3 := cpx{s0.r + s2.r, s0.i + s2.i}
-		s4 := cpx{s0.r - s2.r, s0.i - s2.i}
-		f2[k] = cpx{x0.r - s3.r, x0.i - s3.i}
-		f0[k] = cpx{x0.r + s3.r, x0.i + s3.i}
-		f1[k] = cpx{s5.r + s4.i, s5.i - s4.r}
-		f3[k] = cpx{s5.r - s4.i, s5.i + s4.r}
+// radix4 runs kf_bfly4 (forward) on every group of 4m values of data; tw holds the
+// stage's 3m twiddles. The butterfly is written out twice, for the first stage (m = 1,
+// all twiddles of phase 0) and for the others, because the compiler does not inline
+// it and the call costs a third of the time.
+func radix4(data []cpx, tw []cpx, m int) {
+	if m == 1 {
+		for g := 0; g+4 <= len(data); g += 4 {
+			d := data[g : g+4 : g+4]
+			x0 := fixdiv(d[0], sampMax/4)
+			s0 := mulOne(fixdiv(d[1], sampMax/4))
+			s1 := mulOne(fixdiv(d[2], sampMax/4))
+			s2 := mulOne(fixdiv(d[3], sampMax/4))
+			s5 := cpx{x0.r - s1.r, x0.i - s1.i}
+			x0 = cpx{x0.r + s1.r, x0.i + s1.i}
+			s3 := cpx{s0.r + s2.r, s0.i + s2.i}
+			s4 := cpx{s0.r - s2.r, s0.i - s2.i}
+			d[0] = cpx{x0.r + s3.r, x0.i + s3.i}
+			d[1] = cpx{s5.r + s4.i, s5.i - s4.r}
+			d[2] = cpx{x0.r - s3.r, x0.i - s3.i}
+			d[3] = cpx{s5.r - s4.i, s5.i + s4.r}
+		}
+		return
+	}
+	tw = tw[:3*m]
+	for g := 0; g+4*m <= len(data); g += 4 * m {
+		f0, f1, f2, f3 := data[g:g+m], data[g+m:g+2*m], data[g+2*m:g+3*m], data[g+3*m:g+4*m]
+		for k := range f0 {
+			t := tw[3*k : 3*k+3 : 3*k+3]
+			x0 := fixdiv(f0[k], sampMax/4)
+			s0 := cmul(fixdiv(f1[k], sampMax/4), t[0])
+			s1 := cmul(fixdiv(f2[k], sampMax/4), t[1])
+			s2 := cmul(fixdiv(f3[k], sampMax/4), t[2])
+			s5 := cpx{x0.r - s1.r, x0.i - s1.i}
+			x0 = cpx{x0.r + s1.r, x0.i + s1.i}
+			s3 := cpx{s0.r + s2.r, s0.i + s2.i}
+			s4 := cpx{s0.r - s2.r, s0.i - s2.i}
+			f0[k] = cpx{x0.r + s3.r, x0.i + s3.i}
+			f1[k] = cpx{s5.r + s4.i, s5.i - s4.r}
+			f2[k] = cpx{x0.r - s3.r, x0.i - s3.i}
+			f3[k] = cpx{s5.r - s4.i, s5.i + s4.r}
+		}
 	}
 }

@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"fmt"
+	"math"
 	"math/bits"
 )
 
@@ -253,51 +254,39 @@ func (f *Frontend) compute(v *[NumChannels]uint16) {
 	}
 }
 
-// sqrt32 is the filterbank's rounded integer square root of a 32-bit value.
+// sqrt32 is the filterbank's integer square root of a 32-bit value, rounded to
+// nearest (the C code rounds up when the remainder exceeds the root, so x.5 cases
+// cannot occur) and capped at 0xffff. The digit-by-digit loop of the C code yields the
+// exact floor root and remainder; math.Sqrt gives the same floor root directly, as
+// float64 holds every uint32 and the gap from a root to the next integer is far above
+// its rounding error.
 func sqrt32(num uint32) uint16 {
-	if num == 0 {
-		return 0
+	r := uint32(math.Sqrt(float64(num)))
+	if num-r*r > r && r != 0xffff {
+		r++
 	}
-	maxBit := bits.LeadingZeros32(num) | 1
-	bit := uint32(1) << (31 - maxBit)
-	var res uint32
-	for it := (31-maxBit)/2 + 1; it > 0; it-- {
-		if num >= res+bit {
-			num -= res + bit
-			res = res>>1 + bit
-		} else {
-			res >>= 1
-		}
-		bit >>= 2
-	}
-	if num > res && res != 0xffff {
-		res++
-	}
-	return uint16(res)
+	return uint16(r)
 }
 
-// sqrt64 is the filterbank's rounded integer square root, taking the 32-bit path
-// when the upper word is clear (which is slightly off near 2^32, as in C).
+// sqrt64 is the 64-bit version of sqrt32, capped at 0xffffffff. Like the C code it
+// takes the 32-bit path when the upper word is clear, which caps roots just below 2^16
+// at 0xffff.
 func sqrt64(num uint64) uint32 {
 	if num>>32 == 0 {
 		return uint32(sqrt32(uint32(num)))
 	}
-	maxBit := bits.LeadingZeros64(num) | 1
-	bit := uint64(1) << (63 - maxBit)
-	var res uint64
-	for it := (63-maxBit)/2 + 1; it > 0; it-- {
-		if num >= res+bit {
-			num -= res + bit
-			res = res>>1 + bit
-		} else {
-			res >>= 1
-		}
-		bit >>= 2
+	const maxRoot = 0xffffffff
+	r := min(uint64(math.Sqrt(float64(num))), maxRoot) // float64 rounds num: correct below
+	for r*r > num {
+		r--
 	}
-	if num > res && res != 0xffffffff {
-		res++
+	for r < maxRoot && (r+1)*(r+1) <= num {
+		r++
 	}
-	return uint32(res)
+	if num-r*r > r && r != maxRoot {
+		r++
+	}
+	return uint32(r)
 }
 
 // wideDynamicFunction evaluates the PCAN gain table at noise estimate x.
