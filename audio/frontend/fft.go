@@ -120,8 +120,9 @@ func (f *realFFT) buildPerm(factors []stage, out, in, fstride int) {
 	}
 }
 
-// transform computes the n/2+1 bins of the real input in (len n) into out.
-func (f *realFFT) transform(in []int16, out []cpx) {
+// transform computes the n/2+1 bins of the real input in (len n), first shifted left
+// by shift bits with 16-bit wrap-around (the microfrontend's input scaling), into out.
+func (f *realFFT) transform(in []int16, shift int, out []cpx) {
 	nc := f.ncfft
 	tmp := f.tmp[:nc]
 	perm := f.perm[:nc]
@@ -129,7 +130,7 @@ func (f *realFFT) transform(in []int16, out []cpx) {
 	out = out[:nc+1]
 	// The real input is read as nc complex values (even samples real, odd imaginary).
 	for j, p := range perm {
-		tmp[j] = cpx{in[2*p], in[2*p+1]}
+		tmp[j] = cpx{int16(uint16(in[2*p]) << shift), int16(uint16(in[2*p+1]) << shift)}
 	}
 	for _, s := range f.stages {
 		if s.p == 4 {
@@ -201,21 +202,22 @@ func radix4(data []cpx, tw []cpx, m int) {
 	}
 	tw = tw[:3*m]
 	for g := 0; g+4*m <= len(data); g += 4 * m {
-		f0, f1, f2, f3 := data[g:g+m], data[g+m:g+2*m], data[g+2*m:g+3*m], data[g+3*m:g+4*m]
-		for k := range f0 {
+		d := data[g : g+4*m : g+4*m]
+		for k := 0; k < m; k++ {
 			t := tw[3*k : 3*k+3 : 3*k+3]
-			x0 := fixdiv(f0[k], sampMax/4)
-			s0 := cmul(fixdiv(f1[k], sampMax/4), t[0])
-			s1 := cmul(fixdiv(f2[k], sampMax/4), t[1])
-			s2 := cmul(fixdiv(f3[k], sampMax/4), t[2])
+			i1, i2, i3 := k+m, k+2*m, k+3*m
+			x0 := fixdiv(d[k], sampMax/4)
+			s0 := cmul(fixdiv(d[i1], sampMax/4), t[0])
+			s1 := cmul(fixdiv(d[i2], sampMax/4), t[1])
+			s2 := cmul(fixdiv(d[i3], sampMax/4), t[2])
 			s5 := cpx{x0.r - s1.r, x0.i - s1.i}
 			x0 = cpx{x0.r + s1.r, x0.i + s1.i}
 			s3 := cpx{s0.r + s2.r, s0.i + s2.i}
 			s4 := cpx{s0.r - s2.r, s0.i - s2.i}
-			f0[k] = cpx{x0.r + s3.r, x0.i + s3.i}
-			f1[k] = cpx{s5.r + s4.i, s5.i - s4.r}
-			f2[k] = cpx{x0.r - s3.r, x0.i - s3.i}
-			f3[k] = cpx{s5.r - s4.i, s5.i + s4.r}
+			d[k] = cpx{x0.r + s3.r, x0.i + s3.i}
+			d[i1] = cpx{s5.r + s4.i, s5.i - s4.r}
+			d[i2] = cpx{x0.r - s3.r, x0.i - s3.i}
+			d[i3] = cpx{s5.r - s4.i, s5.i + s4.r}
 		}
 	}
 }

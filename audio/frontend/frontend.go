@@ -23,11 +23,10 @@ type Frontend struct {
 	coeffs []int16 // Q12 Hann window, size
 	input  []int16 // buffered samples, size
 	used   int     // valid samples in input
-	win    []int16 // windowed samples, size
 
 	// FFT
 	fft     *realFFT
-	fftIn   []int16 // fft.n, zero beyond size
+	fftIn   []int16 // fft.n: windowed samples, zero beyond size
 	fftOut  []cpx   // fft.n/2 + 1
 	energy  []int32 // fft.n/2 + 1, squared magnitudes
 	fb      *filterbank
@@ -56,7 +55,6 @@ func New(c Config) (*Frontend, error) {
 	f.size, f.step = c.windowSamples()
 	f.coeffs = windowCoefficients(f.size)
 	f.input = make([]int16, f.size)
-	f.win = make([]int16, f.size)
 
 	n := 1
 	for n < f.size {
@@ -155,8 +153,9 @@ func (f *Frontend) Feed(samples []int16, start int64) (n int, ok bool) {
 
 // compute runs one full window through every stage into v.
 func (f *Frontend) compute(v *[NumChannels]uint16) {
-	// Window (Q12), tracking the largest magnitude to scale the FFT input.
-	in, co, win := f.input[:f.size], f.coeffs[:f.size], f.win[:f.size]
+	// Window (Q12), tracking the largest magnitude to scale the FFT input. The windowed
+	// samples go straight into the FFT input, which stays zero beyond the window.
+	in, co, win := f.input[:f.size], f.coeffs[:f.size], f.fftIn[:f.size]
 	var maxAbs int16
 	for i, x := range in {
 		w := int16((int32(x) * int32(co[i])) >> windowBits)
@@ -169,12 +168,7 @@ func (f *Frontend) compute(v *[NumChannels]uint16) {
 		}
 	}
 	shift := 15 - bits.Len16(uint16(maxAbs))
-	fin := f.fftIn[:f.size]
-	for i, w := range win {
-		fin[i] = int16(uint16(w) << shift)
-	}
-
-	f.fft.transform(f.fftIn, f.fftOut)
+	f.fft.transform(f.fftIn, shift, f.fftOut)
 
 	// Power spectrum over the bins the filterbank reads. The int32 sum wraps like the
 	// C code and is sign-extended when accumulated.
