@@ -39,11 +39,12 @@ func cmul(a, b cpx) cpx {
 	}
 }
 
-// kissTwiddle is kf_cexp with the fixed-point KISS_FFT_COS/SIN.
+// kissTwiddle is kf_cexp with the fixed-point KISS_FFT_COS/SIN. The explicit float64
+// conversion keeps the compiler from fusing the multiply and add (arm64 would).
 func kissTwiddle(phase float64) cpx {
 	return cpx{
-		int16(math.Floor(0.5 + sampMax*math.Cos(phase))),
-		int16(math.Floor(0.5 + sampMax*math.Sin(phase))),
+		int16(math.Floor(0.5 + float64(sampMax*math.Cos(phase)))),
+		int16(math.Floor(0.5 + float64(sampMax*math.Sin(phase)))),
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -509,5 +510,72 @@ func BenchmarkFFT(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		f.fft.transform(f.fftIn, 2, f.fftOut)
+	}
+}
+
+// TestTablesDoNotDependOnLastBitOfLibm shows that the tables are the same on every
+// architecture. They use math.Cos, math.Sin, math.Pow and math.Log2, whose last bit may
+// differ between architectures (Go fuses multiply-adds inside package math on arm64,
+// ppc64, riscv64 and s390x). Each such value is rounded (to float32 or to an integer)
+// before use; the test checks that moving it by a few float64 ulps never changes that
+// rounding, for DefaultConfig.
+func TestTablesDoNotDependOnLastBitOfLibm(t *testing.T) {
+	const rel = 1e-14 // ~45 float64 ulps
+	stable32 := func(v float64) bool {
+		return float32(v*(1-rel)) == float32(v*(1+rel)) || float32(v) == float32(v*(1-rel)) && v == 0
+	}
+	stableInt := func(v float64) bool { // floor(0.5 + v), and round(v)
+		return math.Floor(0.5+v-math.Abs(v)*rel-1e-12) == math.Floor(0.5+v+math.Abs(v)*rel+1e-12)
+	}
+	f, err := New(DefaultConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Window: float32(math.Cos(x)) as in windowCoefficients.
+	arg := float32(float32(math.Pi)*2) / float32(f.size)
+	for i := range f.size {
+		x := float32(arg * float32(float32(i)+0.5))
+		if v := math.Cos(float64(x)); !stable32(v) {
+			t.Errorf("window %d: cos %v is within a few ulps of a float32 rounding boundary", i, v)
+		}
+	}
+	// PCAN gain table: float32(math.Pow) as in pcanGain.
+	c := DefaultConfig
+	inputBits := c.NoiseSmoothingBits - f.corrBit
+	for interval := 0; interval <= wdfBits; interval++ {
+		var xs []uint32
+		if interval < 2 {
+			xs = []uint32{uint32(interval)}
+		} else {
+			x0 := uint32(1) << (interval - 1)
+			xs = []uint32{x0, x0 + x0>>1, 2 * x0, x0 + (x0 - 1)}
+		}
+		for _, x := range xs {
+			xf := float32(float32(x) / float32(uint32(1)<<inputBits))
+			if v := math.Pow(float64(float32(xf+c.PCANOffset)), float64(-c.PCANStrength)); !stable32(v) {
+				t.Errorf("PCAN gain at %d: pow %v is within a few ulps of a float32 rounding boundary", x, v)
+			}
+		}
+	}
+	// FFT twiddles: floor(0.5 + 32767*cos(phase)).
+	nc := f.fft.ncfft
+	for i := range nc {
+		ph := -2 * math.Pi * float64(i) / float64(nc)
+		if !stableInt(sampMax*math.Cos(ph)) || !stableInt(sampMax*math.Sin(ph)) {
+			t.Errorf("twiddle %d is within a few ulps of a rounding boundary", i)
+		}
+	}
+	for i := range nc / 2 {
+		ph := -3.14159265358979323846264338327 * (float64(i+1)/float64(nc) + .5)
+		if !stableInt(sampMax*math.Cos(ph)) || !stableInt(sampMax*math.Sin(ph)) {
+			t.Errorf("super twiddle %d is within a few ulps of a rounding boundary", i)
+		}
+	}
+	// Log table: round(2^16 * (log2(1+x) - x)).
+	for i := 0; i <= 1<<logSegmentsLog2; i++ {
+		x := float64(i) / (1 << logSegmentsLog2)
+		if v := logScale * (math.Log2(1+x) - x); !stableInt(v) {
+			t.Errorf("log table %d: %v is within a few ulps of a rounding boundary", i, v)
+		}
 	}
 }

@@ -198,7 +198,7 @@ var logLUT = func() [1<<logSegmentsLog2 + 2]uint16 {
 	var t [1<<logSegmentsLog2 + 2]uint16
 	for i := 0; i <= 1<<logSegmentsLog2; i++ {
 		x := float64(i) / (1 << logSegmentsLog2)
-		t[i] = uint16(math.Round(logScale * (math.Log2(1+x) - x)))
+		t[i] = uint16(math.Round(logScale * float64(math.Log2(1+x)-x)))
 	}
 	return t
 }()
