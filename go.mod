@@ -1,3 +1,5 @@
 module github.com/genie-voice/genie
 
 go 1.26
+
+require github.com/google/flatbuffers v25.12.19+incompatible
