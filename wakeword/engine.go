@@ -55,6 +55,7 @@ type stream struct {
 	cutoff  uint8
 	ignore  int // ignore_windows: <0 while cooling off
 	reset   int // value ignore takes after a detection
+	latest  uint8 // newest raw output (the ring is cleared by a detection)
 	pending bool
 	fresh   bool // invoked during the current frame
 }
@@ -76,7 +77,7 @@ func (s *stream) Reset() {
 	s.it.Reset()
 	clear(s.in)
 	clear(s.ring)
-	s.step, s.last, s.ignore, s.pending, s.fresh = 0, 0, s.reset, false, false
+	s.step, s.last, s.latest, s.ignore, s.pending, s.fresh = 0, 0, 0, s.reset, false, false
 }
 
 // feed is perform_streaming_inference.
@@ -91,7 +92,8 @@ func (s *stream) feed(x *[NumFeatures]int8) {
 		if s.last == len(s.ring) {
 			s.last = 0
 		}
-		s.ring[s.last] = s.out.Uint8(0)
+		s.latest = s.out.Uint8(0)
+		s.ring[s.last] = s.latest
 		s.pending, s.fresh = true, true
 	}
 	if s.ring[s.last] < s.cutoff {
@@ -227,7 +229,7 @@ func (e *Engine) VADProbability() float32 {
 	if e.vad == nil {
 		return 0
 	}
-	return float32(e.vad.ring[e.vad.last]) / 255
+	return float32(e.vad.latest) / 255
 }
 
 // VADActive reports ESPHome's VAD state after the last frame: whether the VAD
@@ -248,10 +250,10 @@ type Score struct {
 // and returns it. It allocates nothing when dst has room.
 func (e *Engine) Scores(dst []Score) []Score {
 	for _, s := range e.models {
-		dst = append(dst, Score{Model: s.name, Probability: float32(s.ring[s.last]) / 255, Fresh: s.fresh})
+		dst = append(dst, Score{Model: s.name, Probability: float32(s.latest) / 255, Fresh: s.fresh})
 	}
 	if e.vad != nil {
-		dst = append(dst, Score{Model: e.vad.name, Probability: float32(e.vad.ring[e.vad.last]) / 255, Fresh: e.vad.fresh})
+		dst = append(dst, Score{Model: e.vad.name, Probability: float32(e.vad.latest) / 255, Fresh: e.vad.fresh})
 	}
 	return dst
 }
