@@ -53,8 +53,8 @@ type stream struct {
 	ring    []uint8 // last window outputs
 	last    int     // index of the newest output in ring
 	cutoff  uint8
-	ignore  int // ignore_windows: <0 while cooling off
-	reset   int // value ignore takes after a detection
+	ignore  int   // ignore_windows: <0 while cooling off
+	reset   int   // value ignore takes after a detection
 	latest  uint8 // newest raw output (the ring is cleared by a detection)
 	pending bool
 	fresh   bool // invoked during the current frame

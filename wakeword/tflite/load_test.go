@@ -11,10 +11,10 @@ import (
 
 func TestNewRunsTinyModel(t *testing.T) {
 	tests := []struct {
-		name   string
-		spec   tfltest.Spec
-		input  int8
-		want   uint8
+		name  string
+		spec  tfltest.Spec
+		input int8
+		want  uint8
 	}{
 		// fc = q(0.1*0.01*sum) ... checked against the float model within rounding.
 		{"zero_weights", tfltest.Spec{Weight: 0}, 0, 128},
