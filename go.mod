@@ -2,10 +2,12 @@ module github.com/genie-voice/genie
 
 go 1.26
 
-require github.com/google/flatbuffers v25.12.19+incompatible
+require (
+	github.com/go-audio/wav v1.1.0
+	github.com/google/flatbuffers v25.12.19+incompatible
+)
 
 require (
 	github.com/go-audio/audio v1.0.0 // indirect
 	github.com/go-audio/riff v1.0.0 // indirect
-	github.com/go-audio/wav v1.1.0 // indirect
 )
