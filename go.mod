@@ -3,9 +3,10 @@ module github.com/genie-voice/genie
 go 1.26
 
 require (
-	github.com/go-audio/riff v1.0.0
+	github.com/go-audio/audio v1.0.0
 	github.com/go-audio/wav v1.1.0
+	github.com/google/flatbuffers v25.12.19+incompatible
 	gopkg.in/yaml.v3 v3.0.1
 )
 
-require github.com/go-audio/audio v1.0.0 // indirect
+require github.com/go-audio/riff v1.0.0 // indirect
