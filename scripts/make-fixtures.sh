@@ -10,6 +10,8 @@
 #                                  presses push-to-talk at 1.5 s.
 # testdata/hey_genie_turn_16k.wav  "hey genie" then "turn on the kitchen lights", for
 #                                  wake-word runs.
+# testdata/okay_nabu_turn_16k.wav  "okay nabu" then "what time is it", for runs with
+#                                  microWakeWord's okay_nabu model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=testdata
@@ -46,3 +48,7 @@ say en-us 160 "Turn on the kitchen lights." "$tmp/cmd.wav"
 sox -R -D -n -r 16000 -c 1 -b 16 "$tmp/gap.wav" trim 0 0.25
 sox -R -D "$tmp/hey.wav" "$tmp/gap.wav" "$tmp/cmd.wav" "$tmp/hey_cmd.wav"
 fixture 1.5 "$tmp/hey_cmd.wav" 2.0 "$out/hey_genie_turn_16k.wav"
+
+say en-us 150 "Okay nabu." "$tmp/nabu.wav"
+sox -R -D "$tmp/nabu.wav" "$tmp/gap.wav" "$tmp/what_time.wav" "$tmp/nabu_cmd.wav"
+fixture 1.5 "$tmp/nabu_cmd.wav" 2.5 "$out/okay_nabu_turn_16k.wav"
