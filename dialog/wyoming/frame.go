@@ -99,7 +99,7 @@ func (r *Reader) ReadEvent(ev *Event) error {
 		switch {
 		case errors.Is(err, bufio.ErrBufferFull):
 			return fmt.Errorf("%w: header line longer than %d bytes", ErrBadFrame, MaxHeaderLine)
-		case errors.Is(err, io.EOF) && len(l) > 0:
+		case errors.Is(err, io.EOF) && len(bytes.TrimSpace(l)) > 0:
 			return fmt.Errorf("wyoming: header line: %w", io.ErrUnexpectedEOF)
 		case err != nil:
 			return err
