@@ -85,6 +85,8 @@ type Server struct {
 	conns map[*conn]struct{}
 
 	connections, badFrames, droppedBlocks, droppedUtterances atomic.Uint64
+
+	onAccept func(net.Conn) // test hook: tune a new connection's socket
 }
 
 var _ dialog.Upstream = (*Server)(nil)
@@ -220,6 +222,9 @@ func (s *Server) accept(ctx context.Context, h *hub, wg *sync.WaitGroup) {
 			s.o.Logf("wyoming: refusing %s: %d connections open", nc.RemoteAddr(), s.o.MaxConns)
 			nc.Close()
 			continue
+		}
+		if s.onAccept != nil {
+			s.onAccept(nc)
 		}
 		c := newConn(nc, s.o.QueueLen)
 		s.conns[c] = struct{}{}
