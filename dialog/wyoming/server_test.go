@@ -490,7 +490,7 @@ func TestUnknownEventsAndFieldsAreIgnored(t *testing.T) {
 	h := r.connectMain()
 	h.send("intents-start", map[string]any{"x": 1}, nil)
 	h.send("user-event", nil, []byte("opaque"))
-	h.send(TypeDetection, map[string]any{"name": "ok_nabu"}, nil)                          // HA's remote wake: not ours
+	h.send(TypeDetection, map[string]any{"name": "ok_nabu"}, nil)                           // HA's remote wake: not ours
 	h.send(TypeRunPipeline, map[string]any{"start_stage": "wake", "end_stage": "tts"}, nil) // server-triggered: unsupported
 	h.send(TypeTranscript, map[string]any{"text": 5}, nil)                                  // wrong type: logged, ignored
 	h.sendRaw([]byte("{\"type\":\"timer-cancelled\",\"data\":{\"id\":\"a\",\"extra\":{\"deep\":[1]}},\"future\":true}\n"))
