@@ -2,13 +2,17 @@ package wyoming
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"io"
 	"net"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/grandcat/zeroconf"
 
 	"github.com/genie-voice/genie/audio"
 	"github.com/genie-voice/genie/dialog"
@@ -632,5 +636,79 @@ func BenchmarkAudioChunk(b *testing.B) {
 			b.Fatal(err)
 		}
 		i++
+	}
+}
+
+func TestMDNSAdvertisesOrLogsFailure(t *testing.T) {
+	// Whether this host allows multicast or not, the server must serve; a failed
+	// advertisement is logged, not fatal.
+	r := startServer(t, Options{MDNS: true})
+	r.connectMain()
+	if !r.logged("advertising") {
+		if !r.logged("mDNS advertisement failed") {
+			t.Error("no log line about the mDNS advertisement")
+		}
+		t.Skip("no multicast on this host: advertisement failed (logged, not fatal)")
+	}
+	// Browse like Home Assistant's zeroconf discovery and find our instance and port.
+	res, err := zeroconf.NewResolver(nil)
+	if err != nil {
+		t.Skipf("no mDNS resolver on this host: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	entries := make(chan *zeroconf.ServiceEntry, 16)
+	if err := res.Browse(ctx, "_wyoming._tcp", "local.", entries); err != nil {
+		t.Skipf("mDNS browse: %v", err)
+	}
+	_, port, _ := net.SplitHostPort(r.addr)
+	for e := range entries {
+		if e.Instance == "genie-test" && strconv.Itoa(e.Port) == port {
+			return
+		}
+	}
+	t.Errorf("advertised, but browsing _wyoming._tcp for 3 s did not find genie-test on port %s", port)
+}
+
+func TestNewRejectsBadOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		o    Options
+		want string
+	}{
+		{"speaker-rate", Options{SpeakerRate: 1000}, "speaker rate 1000 Hz"},
+		{"queue", Options{QueueLen: 2}, "queue length 2"},
+		{"dead-before-ping", Options{PingAfter: 5 * time.Second, DeadAfter: time.Second}, "DeadAfter"},
+		{"one-conn", Options{MaxConns: 1}, "MaxConns 1"},
+		{"unnamed-model", Options{WakeModels: []WakeModelInfo{{Phrase: "x"}}}, "wake model 0 has no name"},
+		{"bad-listen", Options{Listen: "no-such-host-xyz:99999"}, "wyoming: listen"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.o.Listen == "" {
+				tt.o.Listen = "127.0.0.1:0"
+			}
+			s, err := New(tt.o)
+			if err == nil {
+				s.ln.Close()
+				t.Fatalf("New succeeded, want error %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// BenchmarkAppendAudioChunk measures encoding one 10 ms block into a reused buffer.
+func BenchmarkAppendAudioChunk(b *testing.B) {
+	blk := block(0, 1)
+	buf := make([]byte, 0, 1024)
+	b.ReportAllocs()
+	b.SetBytes(2 * audio.BlockSamples)
+	ts := int64(0)
+	for b.Loop() {
+		buf = AppendAudioChunk(buf[:0], 16000, 1, ts, blk.Samples[:])
+		ts += 10
 	}
 }
