@@ -175,7 +175,7 @@ func (h *hub) enqueue(m outMsg) bool {
 	}
 }
 
-// reply queues an encoded control event on c. A full queue means the peer has stopped
+// sendRaw queues an encoded control event on c. A full queue means the peer has stopped
 // reading: close it.
 func (h *hub) sendRaw(c *conn, b []byte) {
 	select {
@@ -301,6 +301,9 @@ func (h *hub) event(m inMsg) {
 	case TypePong:
 		return
 	case TypeRunSatellite:
+		if c == h.active {
+			h.stopStreaming() // a restart of the server's loop, as wyoming-satellite treats it
+		}
 		h.activate(c)
 		h.paused = false
 		h.down(dialog.Down{Kind: dialog.DownRun})
@@ -341,6 +344,9 @@ func (h *hub) event(m inMsg) {
 	case TypeAudioChunk:
 		if !h.reply {
 			h.replyStart(m.format)
+		}
+		if len(m.samples) == 0 {
+			return
 		}
 		h.down(dialog.Down{Kind: dialog.DownReplyAudio, Turn: h.replyTurn,
 			Format: audio.Format{SampleRate: m.format.Rate, Channels: 1}, Samples: m.samples})
