@@ -304,6 +304,18 @@ func (r *rig) expectNoDown(d time.Duration) {
 	}
 }
 
+// waitLogged waits up to 2 s for a log line containing substr: the server logs right
+// after it closes a connection, so the test may see the close first.
+func (r *rig) waitLogged(substr string) bool {
+	for range 200 {
+		if r.logged(substr) {
+			return true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return false
+}
+
 func (r *rig) logged(substr string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()

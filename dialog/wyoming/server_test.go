@@ -468,7 +468,7 @@ func TestMalformedFrameClosesOnlyThatConnection(t *testing.T) {
 			h := dialHA(t, r.addr, 0).startReading()
 			h.sendRaw([]byte(tt.frame))
 			h.expectClosed()
-			if !r.logged(tt.log) {
+			if !r.waitLogged(tt.log) {
 				t.Errorf("no log line containing %q", tt.log)
 			}
 		})
@@ -644,7 +644,8 @@ func TestMDNSAdvertisesOrLogsFailure(t *testing.T) {
 	// advertisement is logged, not fatal.
 	r := startServer(t, Options{MDNS: true})
 	r.connectMain()
-	if !r.logged("advertising") {
+	// Run advertises before it accepts, so the log line is there once connected.
+	if !r.logged("wyoming: advertising") {
 		if !r.logged("mDNS advertisement failed") {
 			t.Error("no log line about the mDNS advertisement")
 		}
