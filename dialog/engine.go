@@ -97,6 +97,7 @@ type Engine struct {
 	volume     int
 	timers     *Timers
 	ringUntil  int64 // a finished timer rings until this sample
+	paused     bool  // the upstream paused the satellite: no turns until it runs it again
 	guardFrom  int64 // mic samples in [guardFrom, guardUntil) may hold an earcon's echo
 	guardUntil int64
 	sample     int64 // end of the block being handled
@@ -259,6 +260,10 @@ func (e *Engine) press(button string, end int64) {
 
 // startTurn begins a turn: state listening, wake earcon, pre-roll then live blocks upstream.
 func (e *Engine) startTurn(t Trigger, model string, at int64, s *listener.Step) {
+	if e.paused {
+		e.publish(event.Event{Kind: event.KindUpstream, Sample: at, Reason: "paused", Detail: "turn refused: the server paused the satellite"})
+		return
+	}
 	e.turn++
 	e.trigger = t
 	reason := t.String()
@@ -458,11 +463,22 @@ func (e *Engine) handleDown(d Down, end int64) {
 		if e.state != event.Idle && e.state != event.Muted {
 			e.stop(end, "upstream stop")
 		}
+	case DownConnected:
+		e.publish(event.Event{Kind: event.KindUpstream, Sample: end, Reason: "connected", Detail: d.Text})
 	case DownDisconnected:
-		e.publish(event.Event{Kind: event.KindError, Sample: end, Source: "upstream", Detail: "disconnected: " + d.Text})
+		e.publish(event.Event{Kind: event.KindUpstream, Sample: end, Reason: "disconnected", Detail: d.Text})
 		if e.state != event.Idle && e.state != event.Muted {
 			e.stop(end, "upstream disconnected")
 		}
+	case DownPause:
+		e.paused = true
+		e.publish(event.Event{Kind: event.KindUpstream, Sample: end, Reason: "paused"})
+		if e.state != event.Idle && e.state != event.Muted {
+			e.stop(end, "upstream paused")
+		}
+	case DownRun:
+		e.paused = false
+		e.publish(event.Event{Kind: event.KindUpstream, Sample: end, Reason: "running"})
 	case DownTimer:
 		e.timer(d.Timer, end)
 	}

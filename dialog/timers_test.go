@@ -71,7 +71,7 @@ func TestTimerRingsWithTheServerGone(t *testing.T) {
 	r.run(500*time.Millisecond, false)
 	r.down <- Down{Kind: DownDisconnected, Text: "EOF"}
 	r.run(2*time.Second, false)
-	r.wantLog("0.01 timer", "error", "2.01 timer", "2.01 timer")
+	r.wantLog("0.01 timer", "0.51 upstream", "2.01 timer", "2.01 timer")
 	if !r.mixer.Active(audio.Alert) {
 		t.Fatal("the timer is not ringing on the alert track")
 	}

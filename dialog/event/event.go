@@ -41,13 +41,14 @@ const (
 	KindTimer               // a timer changed: Source = id, Reason = started|updated|cancelled|finished
 	KindError               // something failed: Source = where, Detail = what
 	KindEnd                 // the input ended; the run is over
+	KindUpstream            // the upstream link changed: Reason = connected|disconnected|paused|running, Detail = peer or why
 	numKinds
 )
 
 var kindNames = [numKinds]string{
 	"none", "state", "button", "wake", "speech-start", "speech-end", "no-speech",
 	"utterance-start", "utterance-end", "utterance-drop", "transcript", "reply-start",
-	"reply-end", "saved", "device-lost", "device-back", "mute", "volume", "timer", "error", "end",
+	"reply-end", "saved", "device-lost", "device-back", "mute", "volume", "timer", "error", "end", "upstream",
 }
 
 // String returns the kind's name as used in the timeline and JSON.

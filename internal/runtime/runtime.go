@@ -21,6 +21,7 @@ import (
 	"github.com/genie-voice/genie/dialog"
 	"github.com/genie-voice/genie/dialog/event"
 	"github.com/genie-voice/genie/dialog/local"
+	"github.com/genie-voice/genie/dialog/wyoming"
 )
 
 // Opts are the run's options beyond the profile.
@@ -74,7 +75,14 @@ func Run(ctx context.Context, c *configs.Config, o Opts) (Stats, error) {
 	bus := event.NewBus(lockstep)
 	printed := startPrinter(bus, o.Events, o.EventsJSON)
 
-	lst, err := listener.New(mic, listener.Opts{PreRoll: c.Listener.PreRoll, Threshold: float32(c.VAD.Threshold)})
+	wake, err := buildWake(c)
+	if err != nil {
+		spk.close()
+		return Stats{}, err
+	}
+	lst, err := listener.New(mic, listener.Opts{
+		PreRoll: c.Listener.PreRoll, Detector: wake.detector, VAD: wake.vad, Threshold: float32(c.VAD.Threshold),
+	})
 	if err != nil {
 		spk.close()
 		return Stats{}, err
@@ -82,13 +90,10 @@ func Run(ctx context.Context, c *configs.Config, o Opts) (Stats, error) {
 
 	up := make(chan dialog.Up, c.Listener.QueueDepth)
 	down := make(chan dialog.Down, 64)
-	var upstream dialog.Upstream
-	switch c.Upstream.Kind {
-	case configs.UpstreamLocal:
-		upstream = local.New(local.Opts{OutDir: c.OutDir, Echo: c.Upstream.Local.Echo, Logf: o.Logf})
-	default:
+	upstream, err := newUpstream(c, wake, o)
+	if err != nil {
 		spk.close()
-		return Stats{}, fmt.Errorf("runtime: upstream %q is not available in this build", c.Upstream.Kind)
+		return Stats{}, err
 	}
 	var wg sync.WaitGroup
 	upErr := make(chan error, 1)
@@ -112,7 +117,7 @@ func Run(ctx context.Context, c *configs.Config, o Opts) (Stats, error) {
 		Endpoint: dialog.EndpointOpts{
 			NoSpeechTimeout: c.Dialog.NoSpeechTimeout, MinSpeech: c.Dialog.MinSpeech,
 			TrailingSilence: c.Dialog.TrailingSilence, MaxUtterance: c.Dialog.MaxUtterance,
-			UseVAD: false,
+			UseVAD: wake.useVAD,
 		},
 		FollowUpTimeout: c.Dialog.FollowUpTimeout, ReplyTimeout: c.Dialog.ReplyTimeout,
 		Earcons: c.Dialog.Earcons, Volume: c.Speaker.Volume, Lockstep: lockstep,
@@ -251,4 +256,27 @@ func openMic(c *configs.Config) (src audio.Source, lockstep bool, closeFn func()
 		return nil, false, nil, fmt.Errorf("runtime: mic: %w", err)
 	}
 	return conv, lockstep, closeFn, nil
+}
+
+// newUpstream builds the profile's upstream.
+func newUpstream(c *configs.Config, w wakeParts, o Opts) (dialog.Upstream, error) {
+	switch c.Upstream.Kind {
+	case configs.UpstreamLocal:
+		return local.New(local.Opts{OutDir: c.OutDir, Echo: c.Upstream.Local.Echo, Logf: o.Logf}), nil
+	case configs.UpstreamWyoming:
+		var models []wyoming.WakeModelInfo
+		for _, m := range w.models {
+			models = append(models, wyoming.WakeModelInfo{Name: m.Name, Phrase: m.Manifest.WakeWord, Languages: m.Manifest.TrainedLanguages})
+		}
+		srv, err := wyoming.New(wyoming.Options{
+			Listen: c.Upstream.Wyoming.Listen, Name: c.Name, Area: c.Area, WakeModels: models,
+			SpeakerRate: c.Speaker.SampleRate, MDNS: c.Upstream.Wyoming.MDNS, Logf: o.Logf,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("runtime: %w", err)
+		}
+		o.Logf("wyoming: serving on %v", srv.Addr())
+		return srv, nil
+	}
+	return nil, fmt.Errorf("runtime: upstream %q is not available in this build", c.Upstream.Kind)
 }

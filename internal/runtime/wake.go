@@ -1,0 +1,92 @@
+package runtime
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/genie-voice/genie/audio"
+	"github.com/genie-voice/genie/audio/listener"
+	"github.com/genie-voice/genie/configs"
+	"github.com/genie-voice/genie/wakeword"
+)
+
+// wakeParts are what the profile's wake words and VAD add to the listener loop.
+type wakeParts struct {
+	detector listener.Detector // nil without wake models and neural VAD
+	vad      audio.VAD         // nil without a VAD
+	models   []*wakeword.Model
+	useVAD   bool // the endpointer decides the end of speech (else the cap does)
+}
+
+// resolveModel finds a model's manifest: a path as given, else
+// <data dir>/models/NAME.json (where `genie wakeword fetch` puts models).
+func resolveModel(c *configs.Config, m configs.WakeModel) (string, error) {
+	if m.Path != "" {
+		return m.Path, nil
+	}
+	if strings.ContainsAny(m.Name, `/\`) || strings.HasSuffix(m.Name, ".json") {
+		return m.Name, nil
+	}
+	p := filepath.Join(c.DataPath(), "models", m.Name+".json")
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("runtime: wake model %q is not installed in %s (run: genie wakeword fetch %s)", m.Name, filepath.Dir(p), m.Name)
+	}
+	return p, nil
+}
+
+// buildWake loads the profile's wake-word models and picks its VAD.
+func buildWake(c *configs.Config) (wakeParts, error) {
+	var w wakeParts
+	cutoffs := map[string]float64{}
+	for _, m := range c.Wakeword.Models {
+		path, err := resolveModel(c, m)
+		if err != nil {
+			return w, err
+		}
+		md, err := wakeword.LoadModel(path)
+		if err != nil {
+			return w, fmt.Errorf("runtime: %w", err)
+		}
+		if m.Sensitivity > 0 {
+			cutoffs[md.Name] = m.Sensitivity
+		}
+		w.models = append(w.models, md)
+	}
+	var vadModel *wakeword.Model
+	if c.VAD.Kind == "neural" || (c.Wakeword.VADGate && len(w.models) > 0) {
+		path, err := resolveModel(c, configs.WakeModel{Name: "vad"})
+		if err != nil {
+			return w, err
+		}
+		if vadModel, err = wakeword.LoadModel(path); err != nil {
+			return w, fmt.Errorf("runtime: %w", err)
+		}
+	}
+	if len(w.models) > 0 {
+		eng, err := wakeword.NewEngine(w.models, wakeword.EngineOpts{VAD: vadModel, Cutoffs: cutoffs, Refractory: c.Wakeword.Refractory})
+		if err != nil {
+			return w, fmt.Errorf("runtime: %w", err)
+		}
+		st, err := wakeword.NewStack(eng)
+		if err != nil {
+			return w, err
+		}
+		w.detector = st
+		if c.VAD.Kind == "neural" {
+			w.vad, w.useVAD = st.VAD(), true
+		}
+	} else if c.VAD.Kind == "neural" {
+		return w, fmt.Errorf("runtime: vad.kind neural needs at least one wake-word model in this build")
+	}
+	if c.VAD.Kind == "energy" {
+		if v := newEnergyVAD(); v != nil {
+			w.vad, w.useVAD = v, true
+		}
+	}
+	return w, nil
+}
+
+// newEnergyVAD returns the classic VAD, or nil where it is not built in.
+var newEnergyVAD = func() audio.VAD { return nil }
