@@ -96,8 +96,9 @@ type WakeModel struct {
 
 // VAD picks the voice activity detector.
 type VAD struct {
-	Kind      string  `yaml:"kind"`      // "energy" (classic) or "neural" (microWakeWord VAD)
+	Kind      string  `yaml:"kind"`      // "energy" (classic), "neural" (microWakeWord VAD) or "none" (cap only)
 	Threshold float64 `yaml:"threshold"` // speech probability threshold, 0..1
+	Model     string  `yaml:"model"`     // neural: the VAD model's name or manifest path (default "vad")
 }
 
 // Dialog tunes turns.

@@ -199,7 +199,7 @@ func Default() *Config {
 		Listener: Listener{PreRoll: 500 * time.Millisecond, QueueDepth: 200},
 		Triggers: Triggers{PushToTalk: PushToTalk{Enabled: true}},
 		Wakeword: Wakeword{Refractory: 2 * time.Second},
-		VAD:      VAD{Kind: "energy", Threshold: 0.5},
+		VAD:      VAD{Kind: "energy", Threshold: 0.5, Model: "vad"},
 		Dialog: Dialog{
 			MaxUtterance: 12 * time.Second, NoSpeechTimeout: 5 * time.Second,
 			MinSpeech: 300 * time.Millisecond, TrailingSilence: 700 * time.Millisecond,
@@ -292,7 +292,7 @@ func (c *Config) Validate() error {
 			return nil
 		},
 		func() error { return durRange("wakeword.refractory", c.Wakeword.Refractory, 0, time.Minute) },
-		func() error { return oneOf("vad.kind", c.VAD.Kind, "energy", "neural") },
+		func() error { return oneOf("vad.kind", c.VAD.Kind, "energy", "neural", "none") },
 		func() error {
 			if c.VAD.Threshold <= 0 || c.VAD.Threshold >= 1 {
 				return fieldErr("vad.threshold", "%g out of range (0, 1)", c.VAD.Threshold)

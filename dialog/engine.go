@@ -160,7 +160,7 @@ func (e *Engine) HandleBlock(s *listener.Step) {
 		if len(s.Wakes) > 0 && !s.Flush {
 			w := &s.Wakes[0]
 			e.publish(event.Event{Kind: event.KindWake, Sample: w.Sample, Source: w.Model, Score: w.Probability})
-			e.startTurn(TriggerWake, w.Model, end-audio.BlockSamples, s)
+			e.startTurn(TriggerWake, w.Model, end, s)
 		}
 	case event.Listening, event.Expecting:
 		e.listen(s)

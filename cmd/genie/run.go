@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"strings"
+	"time"
 
 	"github.com/genie-voice/genie/configs"
 	"github.com/genie-voice/genie/internal/runtime"
@@ -24,6 +26,14 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	out := fs.String("out", "", "directory for saved utterances (overrides out_dir)")
 	eventsJSON := fs.Bool("events-json", false, "print events as JSON lines instead of a timeline")
 	quiet := fs.Bool("quiet", false, "print no events, only the summary")
+	upstream := fs.String("upstream", "", `where utterances go: "local" or "wyoming" (overrides the profile)`)
+	listen := fs.String("listen", "", "Wyoming: address to serve Home Assistant on, e.g. 127.0.0.1:10700 (implies --upstream wyoming)")
+	vad := fs.String("vad", "", `voice activity detector: "energy", "neural" or "none" (overrides the profile)`)
+	vadModel := fs.String("vad-model", "", "neural VAD: model name or manifest path")
+	pressAt := fs.String("press-at", "", `bench: press push-to-talk at these offsets, e.g. "1.5s,9s"; "none" for no presses`)
+	maxUtt := fs.Duration("max-utterance", 0, "cap on one utterance (overrides dialog.max_utterance)")
+	var wakeModels stringList
+	fs.Var(&wakeModels, "wake-model", "wake-word model name or manifest path; repeat for several (replaces the profile's)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -50,6 +60,39 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *out != "" {
 		c.OutDir = *out
 	}
+	if *listen != "" {
+		c.Upstream.Kind, c.Upstream.Wyoming.Listen = configs.UpstreamWyoming, *listen
+	}
+	if *upstream != "" {
+		c.Upstream.Kind = *upstream
+	}
+	if *vad != "" {
+		c.VAD.Kind = *vad
+	}
+	if *vadModel != "" {
+		c.VAD.Model = *vadModel
+	}
+	if *pressAt != "" {
+		c.Triggers.PushToTalk.PressAt = nil
+		if *pressAt != "none" {
+			for _, f := range strings.Split(*pressAt, ",") {
+				d, err := time.ParseDuration(strings.TrimSpace(f))
+				if err != nil {
+					return fmt.Errorf("--press-at: %w", err)
+				}
+				c.Triggers.PushToTalk.PressAt = append(c.Triggers.PushToTalk.PressAt, d)
+			}
+		}
+	}
+	if *maxUtt != 0 {
+		c.Dialog.MaxUtterance = *maxUtt
+	}
+	if len(wakeModels) > 0 {
+		c.Wakeword.Models = nil
+		for _, m := range wakeModels {
+			c.Wakeword.Models = append(c.Wakeword.Models, configs.WakeModel{Name: m})
+		}
+	}
 	if err := c.Validate(); err != nil {
 		return fmt.Errorf("after flags: %w", err)
 	}
@@ -68,3 +111,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	return nil
 }
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return fmt.Sprint(*l) }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/genie-voice/genie/audio"
 	"github.com/genie-voice/genie/audio/wavfile"
@@ -153,5 +154,52 @@ func TestRunRejectsBadMic(t *testing.T) {
 	_, err := Run(context.Background(), c, Opts{})
 	if err == nil || !strings.Contains(err.Error(), bad) {
 		t.Fatalf("Run with a garbage mic wav: %v, want an error naming the file", err)
+	}
+}
+
+// sharedModels returns ../shared/models/microwakeword, skipping without it (failing
+// on CI, where it must be present).
+func sharedModels(t *testing.T) string {
+	t.Helper()
+	dir := "../../../shared/models/microwakeword"
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("shared models missing: %v", err)
+		}
+		t.Skipf("shared models missing (%v): skipping", err)
+	}
+	return dir
+}
+
+func TestWakeWordTurnEndsByNeuralVAD(t *testing.T) {
+	models := sharedModels(t)
+	dir := t.TempDir()
+	c := benchConfig(t, dir)
+	c.Mic.File = "../../testdata/okay_nabu_turn_16k.wav"
+	c.Triggers.PushToTalk.PressAt = nil
+	c.Wakeword.Models = []configs.WakeModel{{Path: filepath.Join(models, "okay_nabu.json")}}
+	c.VAD.Kind, c.VAD.Model = "neural", filepath.Join(models, "vad.json")
+	c.Dialog.MaxUtterance = 12 * time.Second
+	var out bytes.Buffer
+	if _, err := Run(context.Background(), c, Opts{Events: &out}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("timeline:\n%s", out.String())
+	lines := out.String()
+	for _, w := range []string{`wake            source="okay_nabu"`, `listening reason="wake:okay_nabu"`, "speech-start", `speech-end      reason="speech-end"`, "saved", "reply-end", "idle"} {
+		i := strings.Index(lines, w)
+		if i < 0 {
+			t.Fatalf("timeline lacks %q (in order)", w)
+		}
+		lines = lines[i:]
+	}
+	// "What time is it" ends at 4.25 s in the fixture: the utterance must hold all of it
+	// and at most 0.8 s of trailing silence after the VAD's decision.
+	utt, err := wavfile.Load(filepath.Join(dir, "utterance-001.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := utt.Duration(); d < 1500*time.Millisecond || d > 3500*time.Millisecond {
+		t.Errorf("utterance is %v long", d)
 	}
 }

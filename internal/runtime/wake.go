@@ -56,7 +56,7 @@ func buildWake(c *configs.Config) (wakeParts, error) {
 	}
 	var vadModel *wakeword.Model
 	if c.VAD.Kind == "neural" || (c.Wakeword.VADGate && len(w.models) > 0) {
-		path, err := resolveModel(c, configs.WakeModel{Name: "vad"})
+		path, err := resolveModel(c, configs.WakeModel{Name: c.VAD.Model})
 		if err != nil {
 			return w, err
 		}
