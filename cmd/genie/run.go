@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -30,6 +31,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	listen := fs.String("listen", "", "Wyoming: address to serve Home Assistant on, e.g. 127.0.0.1:10700 (implies --upstream wyoming)")
 	vad := fs.String("vad", "", `voice activity detector: "energy", "neural" or "none" (overrides the profile)`)
 	vadModel := fs.String("vad-model", "", "neural VAD: model name or manifest path")
+	mdns := fs.Bool("mdns", true, "Wyoming: advertise _wyoming._tcp by mDNS (the profile decides unless given)")
 	pressAt := fs.String("press-at", "", `bench: press push-to-talk at these offsets, e.g. "1.5s,9s"; "none" for no presses`)
 	maxUtt := fs.Duration("max-utterance", 0, "cap on one utterance (overrides dialog.max_utterance)")
 	var wakeModels stringList
@@ -72,6 +74,11 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *vadModel != "" {
 		c.VAD.Model = *vadModel
 	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "mdns" {
+			c.Upstream.Wyoming.MDNS = *mdns
+		}
+	})
 	if *pressAt != "" {
 		c.Triggers.PushToTalk.PressAt = nil
 		if *pressAt != "none" {
