@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "update golden files")
@@ -71,6 +72,22 @@ func loadClip(t testing.TB, ref, name string) (samples []int16, want [][NumChann
 		}
 	}
 	return samples, want
+}
+
+// feedAll feeds s in chunks of n samples through Feed and returns every frame.
+func feedAll(f *Frontend, s []int16, n int) []Frame {
+	var frames []Frame
+	for i := 0; i < len(s); i += n {
+		chunk, start := s[i:min(i+n, len(s))], int64(i)
+		for len(chunk) > 0 {
+			m, ok := f.Feed(chunk, start)
+			if ok {
+				frames = append(frames, *f.Last())
+			}
+			chunk, start = chunk[m:], start+int64(m)
+		}
+	}
+	return frames
 }
 
 // run feeds s in blocks of n samples through Process and returns every frame.
@@ -312,18 +329,7 @@ func TestChunkSizeDoesNotChangeOutput(t *testing.T) {
 				return
 			}
 			// Longer chunks go through Feed, which returns each frame.
-			var frames []Frame
-			for i := 0; i < len(s); i += n {
-				chunk, start := s[i:min(i+n, len(s))], int64(i)
-				for len(chunk) > 0 {
-					m, ok := f.Feed(chunk, start)
-					if ok {
-						frames = append(frames, *f.Last())
-					}
-					chunk, start = chunk[m:], start+int64(m)
-				}
-			}
-			if got := formatFrames(frames); got != want {
+			if got := formatFrames(feedAll(f, s, n)); got != want {
 				t.Fatalf("Feed in chunks of %d differs from blocks of 160", n)
 			}
 		})
@@ -577,6 +583,42 @@ func TestTablesDoNotDependOnLastBitOfLibm(t *testing.T) {
 		x := float64(i) / (1 << logSegmentsLog2)
 		if v := logScale * (math.Log2(1+x) - x); !stableInt(v) {
 			t.Errorf("log table %d: %v is within a few ulps of a rounding boundary", i, v)
+		}
+	}
+}
+
+// TestOtherSettingsWorkOrFailCleanly runs a grid of sample rates, window lengths and
+// band edges: each either runs (frames at the window ends) or New returns a
+// package-prefixed error; nothing panics.
+func TestOtherSettingsWorkOrFailCleanly(t *testing.T) {
+	s := synthetic(12000)
+	for _, rate := range []int{8000, 11025, 22050, 48000} {
+		for _, ms := range []int{1, 2, 5, 25, 64, 1000} {
+			for _, lower := range []float32{0, 300} {
+				c := DefaultConfig
+				c.SampleRate, c.LowerBandHz = rate, lower
+				c.Window, c.Step = time.Duration(ms)*time.Millisecond, time.Duration(max(ms/3, 1))*time.Millisecond
+				c.UpperBandHz = min(c.UpperBandHz, float32(rate)/2)
+				name := fmt.Sprintf("%dHz_%dms_%vHz", rate, ms, lower)
+				f, err := New(c)
+				if err != nil {
+					if !strings.HasPrefix(err.Error(), "frontend: ") {
+						t.Errorf("%s: error %q lacks the package prefix", name, err)
+					}
+					continue
+				}
+				frames := feedAll(f, s, 1000)
+				size, step := c.windowSamples()
+				if want := max(0, (len(s)-size)/step+1); len(frames) != want {
+					t.Errorf("%s: %d frames, want %d", name, len(frames), want)
+				}
+				for k, fr := range frames {
+					if want := int64(size + k*step); fr.End != want {
+						t.Errorf("%s: frame %d ends at %d, want %d", name, k, fr.End, want)
+						break
+					}
+				}
+			}
 		}
 	}
 }
