@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"math/bits"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -620,5 +622,56 @@ func TestOtherSettingsWorkOrFailCleanly(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// digitSqrt is the digit-by-digit rounded square root of the C filterbank
+// (Sqrt32/Sqrt64), kept here as the reference for the faster sqrt32/sqrt64.
+func digitSqrt(num uint64, bitsN int, maxRoot uint64) uint64 {
+	if num == 0 {
+		return 0
+	}
+	lz := bitsN - (64 - bits.LeadingZeros64(num))
+	maxBit := lz | 1
+	bit := uint64(1) << (bitsN - 1 - maxBit)
+	var res uint64
+	for it := (bitsN-1-maxBit)/2 + 1; it > 0; it-- {
+		if num >= res+bit {
+			num -= res + bit
+			res = res>>1 + bit
+		} else {
+			res >>= 1
+		}
+		bit >>= 2
+	}
+	if num > res && res != maxRoot {
+		res++
+	}
+	return res
+}
+
+func TestSqrtMatchesDigitByDigit(t *testing.T) {
+	check := func(n uint64) {
+		want := digitSqrt(n, 64, 0xffffffff)
+		if n>>32 == 0 {
+			want = digitSqrt(n, 32, 0xffff)
+		}
+		if got := sqrt64(n); uint64(got) != want {
+			t.Fatalf("sqrt64(%d) = %d, want %d", n, got, want)
+		}
+	}
+	for _, n := range []uint64{0, 1, 2, 3, 4, 5, 8, 9, 15, 16, 17, 0xfffe0001, 0xfffe0002,
+		0xffff0000, 0xffff0001, 0xffffffff, 1 << 32, 1<<32 + 1, 1<<52 - 1, 1 << 53, 1<<53 + 1,
+		1<<62 - 1, 1 << 63, 0xfffffffe00000001, 0xfffffffe00000002, 0xffffffff00000000, math.MaxUint64} {
+		check(n)
+	}
+	for r := uint64(1); r < 1<<32; r = r*3 + 1 { // around perfect squares and half-way points
+		for _, n := range []uint64{r*r - 1, r * r, r*r + 1, r*r + r - 1, r*r + r, r*r + r + 1} {
+			check(n)
+		}
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		check(rnd.Uint64() >> rnd.IntN(64))
 	}
 }
