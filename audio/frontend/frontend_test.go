@@ -6,10 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"math/bits"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "update golden files")
@@ -71,6 +74,22 @@ func loadClip(t testing.TB, ref, name string) (samples []int16, want [][NumChann
 		}
 	}
 	return samples, want
+}
+
+// feedAll feeds s in chunks of n samples through Feed and returns every frame.
+func feedAll(f *Frontend, s []int16, n int) []Frame {
+	var frames []Frame
+	for i := 0; i < len(s); i += n {
+		chunk, start := s[i:min(i+n, len(s))], int64(i)
+		for len(chunk) > 0 {
+			m, ok := f.Feed(chunk, start)
+			if ok {
+				frames = append(frames, *f.Last())
+			}
+			chunk, start = chunk[m:], start+int64(m)
+		}
+	}
+	return frames
 }
 
 // run feeds s in blocks of n samples through Process and returns every frame.
@@ -312,18 +331,7 @@ func TestChunkSizeDoesNotChangeOutput(t *testing.T) {
 				return
 			}
 			// Longer chunks go through Feed, which returns each frame.
-			var frames []Frame
-			for i := 0; i < len(s); i += n {
-				chunk, start := s[i:min(i+n, len(s))], int64(i)
-				for len(chunk) > 0 {
-					m, ok := f.Feed(chunk, start)
-					if ok {
-						frames = append(frames, *f.Last())
-					}
-					chunk, start = chunk[m:], start+int64(m)
-				}
-			}
-			if got := formatFrames(frames); got != want {
+			if got := formatFrames(feedAll(f, s, n)); got != want {
 				t.Fatalf("Feed in chunks of %d differs from blocks of 160", n)
 			}
 		})
@@ -463,6 +471,7 @@ func FuzzFeed(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, b []byte, chunk uint16) {
+		b = b[:min(len(b), 4000)] // 10 frames are plenty; long inputs only slow the fuzzer
 		s := make([]int16, len(b)/2)
 		for i := range s {
 			s[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
@@ -577,5 +586,92 @@ func TestTablesDoNotDependOnLastBitOfLibm(t *testing.T) {
 		if v := logScale * (math.Log2(1+x) - x); !stableInt(v) {
 			t.Errorf("log table %d: %v is within a few ulps of a rounding boundary", i, v)
 		}
+	}
+}
+
+// TestOtherSettingsWorkOrFailCleanly runs a grid of sample rates, window lengths and
+// band edges: each either runs (frames at the window ends) or New returns a
+// package-prefixed error; nothing panics.
+func TestOtherSettingsWorkOrFailCleanly(t *testing.T) {
+	s := synthetic(12000)
+	for _, rate := range []int{8000, 11025, 22050, 48000} {
+		for _, ms := range []int{1, 2, 5, 25, 64, 1000} {
+			for _, lower := range []float32{0, 300} {
+				c := DefaultConfig
+				c.SampleRate, c.LowerBandHz = rate, lower
+				c.Window, c.Step = time.Duration(ms)*time.Millisecond, time.Duration(max(ms/3, 1))*time.Millisecond
+				c.UpperBandHz = min(c.UpperBandHz, float32(rate)/2)
+				name := fmt.Sprintf("%dHz_%dms_%vHz", rate, ms, lower)
+				f, err := New(c)
+				if err != nil {
+					if !strings.HasPrefix(err.Error(), "frontend: ") {
+						t.Errorf("%s: error %q lacks the package prefix", name, err)
+					}
+					continue
+				}
+				frames := feedAll(f, s, 1000)
+				size, step := c.windowSamples()
+				if want := max(0, (len(s)-size)/step+1); len(frames) != want {
+					t.Errorf("%s: %d frames, want %d", name, len(frames), want)
+				}
+				for k, fr := range frames {
+					if want := int64(size + k*step); fr.End != want {
+						t.Errorf("%s: frame %d ends at %d, want %d", name, k, fr.End, want)
+						break
+					}
+				}
+			}
+		}
+	}
+}
+
+// digitSqrt is the digit-by-digit rounded square root of the C filterbank
+// (Sqrt32/Sqrt64), kept here as the reference for the faster sqrt32/sqrt64.
+func digitSqrt(num uint64, bitsN int, maxRoot uint64) uint64 {
+	if num == 0 {
+		return 0
+	}
+	lz := bitsN - (64 - bits.LeadingZeros64(num))
+	maxBit := lz | 1
+	bit := uint64(1) << (bitsN - 1 - maxBit)
+	var res uint64
+	for it := (bitsN-1-maxBit)/2 + 1; it > 0; it-- {
+		if num >= res+bit {
+			num -= res + bit
+			res = res>>1 + bit
+		} else {
+			res >>= 1
+		}
+		bit >>= 2
+	}
+	if num > res && res != maxRoot {
+		res++
+	}
+	return res
+}
+
+func TestSqrtMatchesDigitByDigit(t *testing.T) {
+	check := func(n uint64) {
+		want := digitSqrt(n, 64, 0xffffffff)
+		if n>>32 == 0 {
+			want = digitSqrt(n, 32, 0xffff)
+		}
+		if got := sqrt64(n); uint64(got) != want {
+			t.Fatalf("sqrt64(%d) = %d, want %d", n, got, want)
+		}
+	}
+	for _, n := range []uint64{0, 1, 2, 3, 4, 5, 8, 9, 15, 16, 17, 0xfffe0001, 0xfffe0002,
+		0xffff0000, 0xffff0001, 0xffffffff, 1 << 32, 1<<32 + 1, 1<<52 - 1, 1 << 53, 1<<53 + 1,
+		1<<62 - 1, 1 << 63, 0xfffffffe00000001, 0xfffffffe00000002, 0xffffffff00000000, math.MaxUint64} {
+		check(n)
+	}
+	for r := uint64(1); r < 1<<32; r = r*3 + 1 { // around perfect squares and half-way points
+		for _, n := range []uint64{r*r - 1, r * r, r*r + 1, r*r + r - 1, r*r + r, r*r + r + 1} {
+			check(n)
+		}
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		check(rnd.Uint64() >> rnd.IntN(64))
 	}
 }
