@@ -191,6 +191,7 @@ func (b *builder) conv(sg *subgraph, op *rawOp, depthwise bool) (kernel, error) 
 	// image needs one dot product per channel: sum f*(x+off) = sum f*x + off*sum f.
 	if !depthwise {
 		n := k.fH * k.fW * k.fD
+		k.acc = make([]int32, k.outD)
 		k.fsum = make([]int32, k.outD)
 		for oc := range k.fsum {
 			var s int32
@@ -269,14 +270,16 @@ func (k *convKernel) eval(*Interpreter) {
 				ix0 := ox*k.strideW - k.padW
 				o := k.out[((b*k.outH+oy)*k.outW+ox)*k.outD:][:k.outD]
 				inside := iy0 >= 0 && ix0 >= 0 && iy0+(k.fH-1)*k.dilH < k.inH && ix0+(k.fW-1)*k.dilW < k.inW
-				contiguous := inside && k.fW == k.inW && k.dilW == 1 && k.dilH == 1 && ix0 == 0
+				if inside && k.fW == k.inW && k.dilW == 1 && k.dilH == 1 && ix0 == 0 {
+					// The window is one run of the input: two channels at a time.
+					k.dotAll(k.in[((b*k.inH+iy0)*k.inW)*k.inD:][:win], win)
+				}
 				for oc := range o {
 					var acc int32
 					f := k.filter[oc*win : (oc+1)*win]
 					switch {
-					case contiguous:
-						// The window is one run of the input.
-						acc = dot(f, k.in[((b*k.inH+iy0)*k.inW)*k.inD:]) + k.inOff*k.fsum[oc]
+					case inside && k.fW == k.inW && k.dilW == 1 && k.dilH == 1 && ix0 == 0:
+						acc = k.acc[oc] + k.inOff*k.fsum[oc]
 					case inside:
 						for fy := 0; fy < k.fH; fy++ {
 							for fx := 0; fx < k.fW; fx++ {
@@ -313,6 +316,39 @@ func (k *convKernel) eval(*Interpreter) {
 			}
 		}
 	}
+}
+
+// dotAll sets k.acc[oc] to the dot product of x with every output channel's
+// filter (win values each), two channels per pass to share the loads of x.
+func (k *convKernel) dotAll(x []int8, win int) {
+	acc := k.acc[:k.outD]
+	oc := 0
+	for ; oc+2 <= len(acc); oc += 2 {
+		acc[oc], acc[oc+1] = dot2(k.filter[oc*win:(oc+1)*win], k.filter[(oc+1)*win:(oc+2)*win], x)
+	}
+	if oc < len(acc) {
+		acc[oc] = dot(k.filter[oc*win:(oc+1)*win], x)
+	}
+}
+
+// dot2 returns the dot products of x with a and with b (all of len(x)).
+func dot2(a, b, x []int8) (int32, int32) {
+	a, b = a[:len(x)], b[:len(x)]
+	var s0, s1, t0, t1 int32
+	for len(x) >= 4 && len(a) >= 4 && len(b) >= 4 {
+		x0, x1, x2, x3 := int32(x[0]), int32(x[1]), int32(x[2]), int32(x[3])
+		s0 += int32(a[0])*x0 + int32(a[2])*x2
+		s1 += int32(a[1])*x1 + int32(a[3])*x3
+		t0 += int32(b[0])*x0 + int32(b[2])*x2
+		t1 += int32(b[1])*x1 + int32(b[3])*x3
+		a, b, x = a[4:], b[4:], x[4:]
+	}
+	a, b = a[:len(x)], b[:len(x)]
+	for i, v := range x {
+		s0 += int32(a[i]) * int32(v)
+		t0 += int32(b[i]) * int32(v)
+	}
+	return s0 + s1, t0 + t1
 }
 
 func (k *convKernel) evalDepthwise() {

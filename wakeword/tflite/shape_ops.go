@@ -69,31 +69,45 @@ func (b *builder) stridedSlice(sg *subgraph, op *rawOp) (kernel, error) {
 		return nil, fmt.Errorf("ellipsis/new axis masks: %w", errUnsupported)
 	}
 	k := &sliceKernel{in: input.data, out: output.data}
+	idx, want, err := sliceIndices(input.Shape, vals[0], vals[1], vals[2], beginMask, endMask, shrink)
+	if err != nil {
+		return nil, err
+	}
+	if !sameShape(want, output.Shape) {
+		return nil, fmt.Errorf("slice of %v gives %v, output is %v", input.Shape, want, output.Shape)
+	}
 	pad := maxRank - rank
-	var want []int
 	st := 1
 	for a := maxRank - 1; a >= 0; a-- {
 		k.stride[a] = st
 		if a >= pad {
 			st *= input.Shape[a-pad]
+			k.idx[a] = idx[a-pad]
+		} else {
+			k.idx[a] = []int32{0}
 		}
 	}
-	total := 1
 	for a := range maxRank {
-		if a < pad {
-			k.idx[a] = []int32{0}
-			continue
-		}
-		ax := a - pad
-		size := int64(input.Shape[ax])
-		stride := int64(vals[2][ax])
+		b.it.params += 4 * len(k.idx[a])
+	}
+	return k, nil
+}
+
+// sliceIndices resolves a strided slice of shape as StartForAxis/StopForAxis
+// of strided_slice_logic.h do: per axis, the input indices taken, and the
+// output shape (shrunk axes dropped).
+func sliceIndices(shape []int, begin, end, strides []int32, beginMask, endMask, shrink int32) (idx [][]int32, out []int, err error) {
+	idx = make([][]int32, len(shape))
+	out = []int{}
+	for ax := range shape {
+		size := int64(shape[ax])
+		stride := int64(strides[ax])
 		if stride == 0 {
-			return nil, errors.New("stride 0")
+			return nil, nil, errors.New("stride 0")
 		}
-		// StartForAxis / StopForAxis of strided_slice_logic.h.
 		var start, stop int64
 		if size > 0 {
-			start = int64(vals[0][ax])
+			start = int64(begin[ax])
 			if beginMask&(1<<ax) != 0 {
 				start = -1 << 40
 				if stride < 0 {
@@ -111,7 +125,7 @@ func (b *builder) stridedSlice(sg *subgraph, op *rawOp) (kernel, error) {
 			if shrink&(1<<ax) != 0 {
 				stop = start + 1
 			} else {
-				stop = int64(vals[1][ax])
+				stop = int64(end[ax])
 				if endMask&(1<<ax) != 0 {
 					stop = 1 << 40
 					if stride < 0 {
@@ -128,31 +142,19 @@ func (b *builder) stridedSlice(sg *subgraph, op *rawOp) (kernel, error) {
 				}
 			}
 		}
-		var idx []int32
 		for i := start; (stride > 0 && i < stop) || (stride < 0 && i > stop); i += stride {
 			if i < 0 || i >= size {
-				return nil, fmt.Errorf("slice index %d outside axis of %d", i, size)
+				return nil, nil, fmt.Errorf("slice index %d outside axis of %d", i, size)
 			}
-			idx = append(idx, int32(i))
+			idx[ax] = append(idx[ax], int32(i))
 		}
-		k.idx[a] = idx
-		total *= len(idx)
 		if shrink&(1<<ax) == 0 {
-			want = append(want, len(idx))
+			out = append(out, len(idx[ax]))
+		} else if len(idx[ax]) != 1 {
+			return nil, nil, fmt.Errorf("shrunk axis %d keeps %d elements", ax, len(idx[ax]))
 		}
 	}
-	if total != output.Elements() || numElements(want) != total || len(want) != len(output.Shape) {
-		return nil, fmt.Errorf("slice of %v gives %v, output is %v", input.Shape, want, output.Shape)
-	}
-	for i := range want {
-		if want[i] != output.Shape[i] {
-			return nil, fmt.Errorf("slice of %v gives %v, output is %v", input.Shape, want, output.Shape)
-		}
-	}
-	for a := range maxRank {
-		b.it.params += 4 * len(k.idx[a])
-	}
-	return k, nil
+	return idx, out, nil
 }
 
 func (k *sliceKernel) eval(*Interpreter) {
