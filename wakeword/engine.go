@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/genie-voice/genie/audio/frontend"
 	"github.com/genie-voice/genie/wakeword/tflite"
 )
 
@@ -181,7 +182,7 @@ func NewEngine(models []*Model, opts EngineOpts) (*Engine, error) {
 // dst. It allocates nothing.
 func (e *Engine) Process(f *Frame, dst []Detection) []Detection {
 	for i, v := range f.Values {
-		e.x[i] = quantizeInput(v)
+		e.x[i] = frontend.QuantizeInput(v)
 	}
 	for _, s := range e.models {
 		s.feed(&e.x)

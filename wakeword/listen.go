@@ -39,7 +39,7 @@ func (s *Stack) Process(b *audio.Block, dst []listener.Wake) []listener.Wake {
 	if !s.fresh {
 		return dst
 	}
-	s.dets = s.eng.Process((*Frame)(&s.frame), s.dets[:0])
+	s.dets = s.eng.Process(&s.frame, s.dets[:0])
 	for _, d := range s.dets {
 		dst = append(dst, listener.Wake{Model: d.Model, Sample: d.Sample, Probability: d.Probability})
 	}

@@ -60,14 +60,6 @@ func TestCutoffU8TruncatesLikeESPHome(t *testing.T) {
 	}
 }
 
-func TestQuantizeInput(t *testing.T) {
-	for f, want := range map[uint16]int8{0: -128, 1: -128, 3: -127, 333: 0, 645: 120, 670: 127, 65535: 127} {
-		if got := quantizeInput(f); got != want {
-			t.Errorf("quantizeInput(%d) = %d, want %d", f, got, want)
-		}
-	}
-}
-
 func TestLoadModelErrors(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name string, b []byte) string {

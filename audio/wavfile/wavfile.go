@@ -293,3 +293,29 @@ func Load(path string) (audio.Clip, error) {
 }
 
 var _ audio.Source = (*Source)(nil)
+
+// LoadCanonical reads a whole WAV file of any supported format and returns it as
+// canonical 16 kHz mono samples (channels mixed down, resampled as the mic path does).
+func LoadCanonical(path string) ([]int16, error) {
+	s, err := Open(path, Opts{Speed: Max})
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	c, err := audio.NewConverter(s, audio.ConvertOpts{Channel: -1})
+	if err != nil {
+		return nil, fmt.Errorf("wavfile: %s: %w", path, err)
+	}
+	out := make([]int16, 0, s.info.Frames*audio.SampleRate/int64(s.info.Format.SampleRate)+audio.BlockSamples)
+	buf := make([]int16, 4096)
+	for {
+		n, err := c.Read(buf)
+		out = append(out, buf[:n]...)
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}

@@ -222,3 +222,22 @@ func FuzzOpen(f *testing.F) {
 		}
 	})
 }
+
+func TestLoadCanonicalConverts(t *testing.T) {
+	// 0.5 s of 48 kHz stereo becomes 0.5 s of 16 kHz mono, mixed down.
+	var data []byte
+	for range 24000 {
+		data = binary.LittleEndian.AppendUint16(data, uint16(int16(3000)))
+		data = binary.LittleEndian.AppendUint16(data, uint16(int16(1000)))
+	}
+	got, err := LoadCanonical(write(t, rawWav(1, 2, 48000, 16, data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) < 7900 || len(got) > 8000 {
+		t.Fatalf("%d samples, want ≈8000", len(got))
+	}
+	if v := got[len(got)/2]; v < 1990 || v > 2010 {
+		t.Errorf("mid sample %d, want the 2000 mean", v)
+	}
+}

@@ -1,8 +1,3 @@
-//go:build frontend
-
-// The wakeword command needs audio/frontend, which lands on main from another
-// branch; until then this file builds only with -tags frontend.
-
 package main
 
 import (
@@ -17,9 +12,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-audio/wav"
-
 	"github.com/genie-voice/genie/audio/frontend"
+	"github.com/genie-voice/genie/audio/wavfile"
 	"github.com/genie-voice/genie/wakeword"
 )
 
@@ -70,7 +64,7 @@ func runWakeword(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	trace := fs.Bool("trace", false, "also print every inference step's probability")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: genie wakeword test --model M [--model M2] [flags] FILE.wav...\n\n"+
-			"Runs microWakeWord models on 16 kHz mono 16-bit wav files with ESPHome's detection logic\n"+
+			"Runs microWakeWord models on wav files (any PCM format; converted to 16 kHz mono) with ESPHome's detection logic\n"+
 			"and prints the detections (time = end of the window that fired).\n\nflags:")
 		fs.PrintDefaults()
 	}
@@ -106,7 +100,7 @@ func runWakeword(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		samples, err := readWav16kMono(file)
+		samples, err := wavfile.LoadCanonical(file)
 		if err != nil {
 			return err
 		}
@@ -138,31 +132,6 @@ func manifestPath(dir, m string) string {
 }
 
 // readWav16kMono reads a 16 kHz mono 16-bit PCM wav file.
-func readWav16kMono(path string) ([]int16, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	d := wav.NewDecoder(f)
-	if !d.IsValidFile() {
-		return nil, fmt.Errorf("wakeword: %s: not a valid wav file", path)
-	}
-	if d.WavAudioFormat != 1 || d.SampleRate != 16000 || d.NumChans != 1 || d.BitDepth != 16 {
-		return nil, fmt.Errorf("wakeword: %s: %d Hz, %d channels, %d bits (format %d); want 16000 Hz mono 16-bit PCM",
-			path, d.SampleRate, d.NumChans, d.BitDepth, d.WavAudioFormat)
-	}
-	buf, err := d.FullPCMBuffer()
-	if err != nil {
-		return nil, fmt.Errorf("wakeword: %s: %w", path, err)
-	}
-	s := make([]int16, len(buf.Data))
-	for i, v := range buf.Data {
-		s[i] = int16(v)
-	}
-	return s, nil
-}
-
 // scanFile runs the engine over one file from a fresh state and prints its
 // detections (and, with trace, every inference). It returns the number of
 // detections.
@@ -184,7 +153,7 @@ func scanFile(eng *wakeword.Engine, samples []int16, file string, trace bool, ou
 		if !fe.Process(samples[start:end], int64(start), &fr) {
 			continue
 		}
-		dets = eng.Process((*wakeword.Frame)(&fr), dets[:0])
+		dets = eng.Process(&fr, dets[:0])
 		if trace {
 			scores = eng.Scores(scores[:0])
 			for _, s := range scores {
