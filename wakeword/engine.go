@@ -34,6 +34,9 @@ type EngineOpts struct {
 	// VAD, if set, gates detections: a wake word fires only while the VAD
 	// model's sliding-window sum is above its cutoff (ESPHome's vad option).
 	VAD *Model
+	// NoVADGate runs the VAD model only for its speech probability (the neural VAD
+	// of the endpointer) without gating detections.
+	NoVADGate bool
 	// Cutoffs overrides the manifest's probability cutoff (0..1, higher is
 	// less sensitive) per Model.Name.
 	Cutoffs map[string]float64
@@ -122,6 +125,7 @@ type Engine struct {
 	vad     *stream
 	x       [NumFeatures]int8
 	vadOn   bool
+	gate    bool // detections need vadOn
 	blocked uint64
 }
 
@@ -130,7 +134,7 @@ var _ Detector = (*Engine)(nil)
 // NewEngine prepares one interpreter per model (and for opts.VAD). It fails if a
 // model appears twice or a cutoff override names no model or is out of range.
 func NewEngine(models []*Model, opts EngineOpts) (*Engine, error) {
-	if len(models) == 0 {
+	if len(models) == 0 && opts.VAD == nil {
 		return nil, errors.New("wakeword: no models")
 	}
 	refr := MinSlicesBeforeDetection
@@ -174,6 +178,7 @@ func NewEngine(models []*Model, opts EngineOpts) (*Engine, error) {
 			return nil, err
 		}
 		e.vad = s
+		e.gate = !opts.NoVADGate
 	}
 	return e, nil
 }
@@ -201,7 +206,7 @@ func (e *Engine) Process(f *Frame, dst []Detection) []Detection {
 		if !s.above(sum) {
 			continue
 		}
-		if e.vad != nil && !e.vadOn {
+		if e.gate && !e.vadOn {
 			e.blocked++
 			continue
 		}

@@ -103,3 +103,29 @@ func BenchmarkStackBlock(b *testing.B) {
 		blk.Start += audio.BlockSamples
 	}
 }
+
+func TestStackRunsTheNeuralVADAlone(t *testing.T) {
+	eng, err := NewEngine(nil, EngineOpts{VAD: loadShared(t, "vad"), NoVADGate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := NewStack(eng)
+	clip, err := wavfile.Load(filepath.Join(sharedDir(t, "reference/microwakeword/wavs"), "tts_negative.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vad := st.VAD()
+	var b audio.Block
+	var peak float32
+	for off := 0; off+audio.BlockSamples <= len(clip.Samples); off += audio.BlockSamples {
+		copy(b.Samples[:], clip.Samples[off:])
+		b.Start = int64(off)
+		if d := st.Process(&b, nil); len(d) != 0 {
+			t.Fatalf("a stack without wake words detected %v", d)
+		}
+		peak = max(peak, vad.Process(&b))
+	}
+	if peak < 0.5 {
+		t.Errorf("the neural VAD never passed 0.5 on a spoken sentence (peak %.2f)", peak)
+	}
+}

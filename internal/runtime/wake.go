@@ -64,8 +64,10 @@ func buildWake(c *configs.Config) (wakeParts, error) {
 			return w, fmt.Errorf("runtime: %w", err)
 		}
 	}
-	if len(w.models) > 0 {
-		eng, err := wakeword.NewEngine(w.models, wakeword.EngineOpts{VAD: vadModel, Cutoffs: cutoffs, Refractory: c.Wakeword.Refractory})
+	if len(w.models) > 0 || vadModel != nil {
+		eng, err := wakeword.NewEngine(w.models, wakeword.EngineOpts{
+			VAD: vadModel, NoVADGate: !c.Wakeword.VADGate, Cutoffs: cutoffs, Refractory: c.Wakeword.Refractory,
+		})
 		if err != nil {
 			return w, fmt.Errorf("runtime: %w", err)
 		}
@@ -77,8 +79,6 @@ func buildWake(c *configs.Config) (wakeParts, error) {
 		if c.VAD.Kind == "neural" {
 			w.vad, w.useVAD = st.VAD(), true
 		}
-	} else if c.VAD.Kind == "neural" {
-		return w, fmt.Errorf("runtime: vad.kind neural needs at least one wake-word model in this build")
 	}
 	if c.VAD.Kind == "energy" {
 		if v := newEnergyVAD(); v != nil {
