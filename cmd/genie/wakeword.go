@@ -17,12 +17,15 @@ import (
 	"github.com/genie-voice/genie/wakeword"
 )
 
+// wakewordCommands are the "genie wakeword <verb>" subcommands (test, fetch, train).
+var wakewordCommands = &group{name: "wakeword", subs: map[string]command{}}
+
+// registerWakeword adds a "genie wakeword" subcommand; called from init functions only.
+func registerWakeword(c command) { wakewordCommands.add(c) }
+
 func init() {
-	register(command{
-		name:    "wakeword",
-		summary: "run wake-word models on wav files (wakeword test)",
-		run:     runWakeword,
-	})
+	register(command{name: "wakeword", summary: "wake-word models: test on wavs, fetch, train", run: wakewordCommands.run})
+	registerWakeword(command{name: "test", summary: "run wake-word models on wav files", run: runWakewordTest})
 }
 
 // listFlag collects a repeated string flag.
@@ -48,11 +51,7 @@ func (c cutoffFlag) Set(s string) error {
 	return nil
 }
 
-func runWakeword(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "test" {
-		fmt.Fprintln(stderr, "usage: genie wakeword test --model M [--model M2] [flags] FILE.wav...")
-		return errUsage
-	}
+func runWakewordTest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("wakeword test", stderr)
 	var models listFlag
 	cutoffs := cutoffFlag{}
@@ -68,7 +67,7 @@ func runWakeword(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			"and prints the detections (time = end of the window that fired).\n\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args[1:]); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if len(models) == 0 || fs.NArg() == 0 {
