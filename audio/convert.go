@@ -27,8 +27,10 @@ type Converter struct {
 	clipped uint64
 }
 
-// convertChunk is how many device frames the converter reads at a time (10 ms at 48 kHz).
-const convertChunk = 480
+// maxConvertChunk bounds the device frames the converter reads at a time. It reads
+// 10 ms of the device's rate (480 frames at 48 kHz): reading more would make a paced
+// source deliver blocks in bursts and delay the loop's reactions.
+const maxConvertChunk = 960
 
 // NewConverter returns a Source of Canonical audio read from src.
 func NewConverter(src Source, o ConvertOpts) (*Converter, error) {
@@ -39,16 +41,17 @@ func NewConverter(src Source, o ConvertOpts) (*Converter, error) {
 	if o.Channel < -1 || o.Channel >= in.Channels {
 		return nil, fmt.Errorf("audio: channel %d of a %d-channel source", o.Channel, in.Channels)
 	}
-	rs, err := NewResampler(in.SampleRate, SampleRate, convertChunk)
+	chunk := min(max(in.SampleRate/100, 1), maxConvertChunk)
+	rs, err := NewResampler(in.SampleRate, SampleRate, chunk)
 	if err != nil {
 		return nil, err
 	}
 	return &Converter{
 		src: src, in: in, ch: o.Channel, rs: rs,
 		gain: float32(math.Pow(10, o.GainDB/20)),
-		raw:  make([]int16, convertChunk*in.Channels),
-		mono: make([]float32, convertChunk),
-		out:  make([]float32, 0, rs.MaxOut(convertChunk)+BlockSamples),
+		raw:  make([]int16, chunk*in.Channels),
+		mono: make([]float32, chunk),
+		out:  make([]float32, 0, rs.MaxOut(chunk)+BlockSamples),
 	}, nil
 }
 

@@ -29,6 +29,10 @@ type Opts struct {
 	Events     io.Writer // the timeline goes here; nil discards it
 	EventsJSON bool      // one JSON object per event instead of text lines
 	Logf       func(format string, args ...any)
+	// Speaker, if set, replaces the profile's speaker (embedding, latency benchmarks).
+	Speaker audio.Sink
+	// OnServe, if set, is told the address a network upstream listens on.
+	OnServe func(addr string)
 }
 
 // Stats are figures from a finished run.
@@ -58,7 +62,7 @@ func Run(ctx context.Context, c *configs.Config, o Opts) (Stats, error) {
 	}
 	defer closeMic()
 
-	spk, err := openSpeaker(c, lockstep, o.Logf)
+	spk, err := openSpeaker(c, o.Speaker, lockstep, o.Logf)
 	if err != nil {
 		return Stats{}, err
 	}
@@ -276,6 +280,9 @@ func newUpstream(c *configs.Config, w wakeParts, o Opts) (dialog.Upstream, error
 			return nil, fmt.Errorf("runtime: %w", err)
 		}
 		o.Logf("wyoming: serving on %v", srv.Addr())
+		if o.OnServe != nil {
+			o.OnServe(srv.Addr().String())
+		}
 		return srv, nil
 	}
 	return nil, fmt.Errorf("runtime: upstream %q is not available in this build", c.Upstream.Kind)

@@ -27,18 +27,18 @@ type speaker struct {
 }
 
 // openSpeaker opens the configured speaker sink and starts its writer.
-func openSpeaker(c *configs.Config, lockstep bool, logf func(string, ...any)) (*speaker, error) {
-	var sink audio.Sink
+func openSpeaker(c *configs.Config, sink audio.Sink, lockstep bool, logf func(string, ...any)) (*speaker, error) {
 	closeSink := func() error { return nil }
 	f := audio.Format{SampleRate: c.Speaker.SampleRate, Channels: c.Speaker.Channels}
-	switch c.Speaker.Backend {
-	case configs.BackendWav:
+	switch {
+	case sink != nil:
+	case c.Speaker.Backend == configs.BackendWav:
 		w, err := wavfile.Create(c.Speaker.File, f)
 		if err != nil {
 			return nil, fmt.Errorf("runtime: speaker: %w", err)
 		}
 		sink, closeSink = w, w.Close
-	case configs.BackendNull:
+	case c.Speaker.Backend == configs.BackendNull:
 		sink = nullSink{f}
 	default:
 		return nil, fmt.Errorf("runtime: speaker backend %q is not available in this build", c.Speaker.Backend)
