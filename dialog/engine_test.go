@@ -362,3 +362,24 @@ func TestEarconDoesNotCountAsSpeech(t *testing.T) {
 	r.run(6*time.Second, false)
 	r.wantLog("state:listening", "no-speech")
 }
+
+func TestPausedUpstreamRefusesTurns(t *testing.T) {
+	r := newRig(t, 10000, nil)
+	r.press("action")
+	r.run(300*time.Millisecond, true)
+	r.down <- Down{Kind: DownPause}
+	r.run(100*time.Millisecond, false)
+	r.wantLog("state:listening", "upstream", "utterance-end", "state:idle")
+	r.press("action")
+	r.run(100*time.Millisecond, false)
+	if n := r.upKinds()[UpTurnStart]; n != 1 {
+		t.Fatalf("%d turns started; a paused satellite must refuse the second", n)
+	}
+	r.down <- Down{Kind: DownRun}
+	r.run(20*time.Millisecond, false)
+	r.press("action")
+	r.run(20*time.Millisecond, false)
+	if n := r.upKinds()[UpTurnStart]; n != 2 {
+		t.Errorf("%d turns after run-satellite, want 2", n)
+	}
+}

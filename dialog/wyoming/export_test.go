@@ -19,3 +19,5 @@ func (h *haConn) Expect(typ string) Event                   { return h.expect(ty
 func (h *haConn) Pongs() int32                              { return h.pongs.Load() }
 func (h *haConn) Close()                                    { h.nc.Close() }
 func Fields(t testing.TB, ev Event) map[string]any          { return fields(t, ev) }
+
+func (h *haConn) BytesRead() int64 { return h.read.Load() }

@@ -33,6 +33,9 @@ type Opts struct {
 	Speaker audio.Sink
 	// OnServe, if set, is told the address a network upstream listens on.
 	OnServe func(addr string)
+	// Start, if set, holds the listener loop until it is closed (for example until a
+	// server has connected); everything else is already running.
+	Start <-chan struct{}
 }
 
 // Stats are figures from a finished run.
@@ -132,6 +135,12 @@ func Run(ctx context.Context, c *configs.Config, o Opts) (Stats, error) {
 	}
 
 	h := &handler{eng: eng, mixer: mixer, spk: spk, lockstep: lockstep, rate: int64(c.Speaker.SampleRate)}
+	if o.Start != nil {
+		select {
+		case <-o.Start:
+		case <-ctx.Done():
+		}
+	}
 	runErr := lst.Run(ctx, h)
 	bus.Publish(event.Event{Kind: event.KindEnd, Sample: h.end})
 
