@@ -135,7 +135,7 @@ func findDevice(devs []Device, spec string, input bool) (Device, error) {
 				return d, nil
 			}
 		}
-		return Device{}, fmt.Errorf("portaudio: no default %s device: %w; %s", dir, ErrDeviceNotFound, listDevices(devs, input))
+		return Device{}, notFound(fmt.Sprintf("portaudio: no default %s device; %s", dir, listDevices(devs, input)))
 	}
 	if i, err := strconv.Atoi(spec); err == nil && spec[0] != '-' && spec[0] != '+' {
 		for _, d := range devs {
@@ -147,7 +147,7 @@ func findDevice(devs []Device, spec string, input bool) (Device, error) {
 			}
 			return d, nil
 		}
-		return Device{}, fmt.Errorf("portaudio: %s device %d: %w; %s", dir, i, ErrDeviceNotFound, listDevices(devs, input))
+		return Device{}, notFound(fmt.Sprintf("portaudio: %s device %d not found; %s", dir, i, listDevices(devs, input)))
 	}
 	for _, d := range devs {
 		if d.channels(input) > 0 && strings.EqualFold(d.Name, spec) {
@@ -160,8 +160,16 @@ func findDevice(devs []Device, spec string, input bool) (Device, error) {
 			return d, nil
 		}
 	}
-	return Device{}, fmt.Errorf("portaudio: %s device %q: %w; %s", dir, spec, ErrDeviceNotFound, listDevices(devs, input))
+	return Device{}, notFound(fmt.Sprintf("portaudio: %s device %q not found; %s", dir, spec, listDevices(devs, input)))
 }
+
+// notFound is an error that matches ErrDeviceNotFound and carries the full text.
+type notFound string
+
+func (e notFound) Error() string { return string(e) }
+
+// Is makes errors.Is(err, ErrDeviceNotFound) true.
+func (e notFound) Is(target error) bool { return target == ErrDeviceNotFound }
 
 // listDevices names the devices with channels in one direction, for error messages.
 func listDevices(devs []Device, input bool) string {
