@@ -161,6 +161,8 @@ func (s *Sink) freeChunk() (*chunk, error) {
 			return nil, s.pumpErr
 		}
 		return nil, errSinkClosed
+	case <-s.closing:
+		return nil, errSinkClosed
 	case <-s.timer.C:
 		return nil, fmt.Errorf("portaudio: write %v: %w: device took nothing for %v", s.dev, ErrDeviceLost, s.timeout)
 	}

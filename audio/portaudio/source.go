@@ -200,6 +200,8 @@ func (s *Source) wait() (*chunk, error) {
 			return nil, io.EOF
 		}
 		return nil, s.pumpErr
+	case <-s.done:
+		return nil, io.EOF
 	case <-s.timer.C:
 		return nil, fmt.Errorf("portaudio: read %v: %w: no audio for %v", s.dev, ErrDeviceLost, s.timeout)
 	}
