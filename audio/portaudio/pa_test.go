@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"text/template"
 	"time"
@@ -408,4 +409,116 @@ func TestCloseReleasesPortAudio(t *testing.T) {
 			t.Fatalf("second Close: %v", err)
 		}
 	}
+}
+
+func TestResilientSourceReopensTheALSADevice(t *testing.T) {
+	needALSA(t)
+	var mu sync.Mutex
+	var events []event
+	src, err := NewResilientSource(&Opts{Device: captureDev, SampleRate: 16000}, func(lost bool, err error) {
+		mu.Lock()
+		events = append(events, event{lost, err})
+		mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	checkPattern(t, readN16(t, src, 1600))
+	// Take the stream away under the wrapper, as a vanished device ends it.
+	src.r.dev.Close()
+	start := time.Now()
+	var silence int
+	blk := make([]int16, audio.BlockSamples)
+	for {
+		if _, err := audio.ReadFull(src, blk); err != nil {
+			t.Fatal(err)
+		}
+		if blk[1] != 0 { // the reopened device, from the start of the fixture
+			break
+		}
+		silence += len(blk)
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("the device did not come back within 5 s")
+		}
+	}
+	took := time.Since(start)
+	// The new stream starts at the beginning of the fixture again.
+	checkPattern(t, append(blk, readN16(t, src, 1600)...))
+	mu.Lock()
+	defer mu.Unlock()
+	if len(events) != 2 || !events[0].lost || events[0].err == nil || events[1].lost || events[1].err != nil {
+		t.Errorf("events %v, want a loss and a return", events)
+	}
+	// The silence is paced by the wall clock: 16 samples a ms, at most one block ahead.
+	if max := int(audio.Samples(took)) + audio.BlockSamples; silence > max || silence < int(audio.Samples(MinBackoff)) {
+		t.Errorf("%d samples of silence in %v, want %d..%d", silence, took, audio.Samples(MinBackoff), max)
+	}
+	t.Logf("back after %v and %d samples of silence; %v", took, silence, events[0].err)
+}
+
+// readN16 reads n samples from src in blocks.
+func readN16(t *testing.T, src audio.Source, n int) []int16 {
+	t.Helper()
+	got := make([]int16, n)
+	if _, err := audio.ReadFull(src, got); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func TestALSASourceReadAllocatesNothing(t *testing.T) {
+	needALSA(t)
+	src, err := OpenSource(&Opts{Device: captureDev, SampleRate: 16000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	blk := make([]int16, audio.BlockSamples)
+	// 500 blocks stay inside the fixture. Counts the pump goroutine (and cgo) too.
+	if a := testing.AllocsPerRun(500, func() { audio.ReadFull(src, blk) }); a != 0 {
+		t.Errorf("%v allocs per block", a)
+	}
+}
+
+func TestALSASinkWriteAllocatesNothing(t *testing.T) {
+	needALSA(t)
+	snk, err := OpenSink(&Opts{Device: playbackDev, SampleRate: 16000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snk.Close()
+	blk := make([]int16, audio.BlockSamples)
+	if a := testing.AllocsPerRun(500, func() { snk.Write(blk) }); a != 0 {
+		t.Errorf("%v allocs per block", a)
+	}
+}
+
+// BenchmarkALSASourceReadBlock is the cost of one 10 ms block through PortAudio, the
+// pump and the queue from ALSA's file plugin (which does not pace, so this is CPU time).
+// Budget: far under 10 ms on the target; it runs once per block.
+func BenchmarkALSASourceReadBlock(b *testing.B) {
+	if runtime.GOOS != "linux" {
+		b.Skip("ALSA only")
+	}
+	blk := make([]int16, audio.BlockSamples)
+	b.ReportAllocs()
+	for b.Loop() {
+		// The fixture is 12.5 s at 16 kHz: reopen before running past its end.
+		b.StopTimer()
+		src, err := OpenSource(&Opts{Device: captureDev, SampleRate: 16000})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		for range 1000 {
+			if _, err := audio.ReadFull(src, blk); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		src.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*1000), "ns/block")
 }

@@ -207,8 +207,8 @@ func TestResilientSourceSilencePacesByTheClock(t *testing.T) {
 		{4000, 960, 10 * time.Millisecond}, // 10 ms at a time when on time
 		{4000, 960, 10 * time.Millisecond},
 		{100, 100, 1041667 * time.Nanosecond}, // less than a block: 50 frames, rounded up to a whole ns
-		{4000, 960, 10 * time.Millisecond}, // each Read waits for a block past what it returned
-		{3, 2, 20833 * time.Nanosecond},    // whole frames only
+		{4000, 960, 10 * time.Millisecond},    // each Read waits for a block past what it returned
+		{3, 2, 20833 * time.Nanosecond},       // whole frames only
 	}
 	for i, tt := range tests {
 		before := clk.Now()

@@ -317,3 +317,16 @@ func TestSinkWriteAllocatesNothing(t *testing.T) {
 		t.Errorf("%v allocs per block", a)
 	}
 }
+
+// BenchmarkSourceReadBlock is the cost of the pump and queue alone for one 10 ms block.
+func BenchmarkSourceReadBlock(b *testing.B) {
+	src := newSource(testDevice, audio.Canonical, 0, testOpts, newScriptedStream())
+	defer src.Close()
+	blk := make([]int16, audio.BlockSamples)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := audio.ReadFull(src, blk); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
