@@ -98,18 +98,18 @@ func (o Opts) withDefaults(d Device, input bool) Opts {
 
 // Device describes one PortAudio device.
 type Device struct {
-	Index                    int           `json:"index"`
-	Name                     string        `json:"name"`
-	HostAPI                  string        `json:"host_api"` // e.g. "ALSA"
-	MaxInputChannels         int           `json:"max_input_channels"`
-	MaxOutputChannels        int           `json:"max_output_channels"`
-	DefaultSampleRate        int           `json:"default_sample_rate"` // Hz
-	DefaultLowInputLatency   time.Duration `json:"default_low_input_latency"`
-	DefaultHighInputLatency  time.Duration `json:"default_high_input_latency"`
-	DefaultLowOutputLatency  time.Duration `json:"default_low_output_latency"`
-	DefaultHighOutputLatency time.Duration `json:"default_high_output_latency"`
-	DefaultInput             bool          `json:"default_input"`  // the default input device
-	DefaultOutput            bool          `json:"default_output"` // the default output device
+	Index                    int
+	Name                     string
+	HostAPI                  string // e.g. "ALSA"
+	MaxInputChannels         int
+	MaxOutputChannels        int
+	DefaultSampleRate        int // Hz
+	DefaultLowInputLatency   time.Duration
+	DefaultHighInputLatency  time.Duration
+	DefaultLowOutputLatency  time.Duration
+	DefaultHighOutputLatency time.Duration
+	DefaultInput             bool // the default input device
+	DefaultOutput            bool // the default output device
 }
 
 // String returns e.g. `#3 "USB Audio: - (hw:1,0)" (ALSA)`.
