@@ -97,6 +97,11 @@ func (s *scriptedStream) close() error {
 	return nil
 }
 
+// pattern is sample i of the test signals: 7919 is odd, so 65536 consecutive samples
+// are all different, and both bytes change from one sample to the next, which shows a
+// dropped, repeated or byte-swapped sample.
+func pattern(i int) int16 { return int16(uint16(i * 7919)) }
+
 var testDevice = Device{Index: 7, Name: "test device", HostAPI: "test"}
 
 // testOpts has 10 ms chunks and a 40 ms queue; at 16 kHz mono a chunk is one block.

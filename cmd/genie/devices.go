@@ -21,8 +21,9 @@ func init() {
 func runDevices(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("devices", stderr)
 	asJSON := fs.Bool("json", false, "print the devices as a JSON array (latencies in ms)")
+	verbose := fs.Bool("v", false, "also print what ALSA and JACK say while scanning (to stderr)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: genie devices [--json]\n\nLists audio devices: index, name, host API, channels, default sample rate and\nlatencies; * marks the default. Use the index or part of the name as mic.device\nor speaker.device in the config.")
+		fmt.Fprintln(stderr, "usage: genie devices [--json] [-v]\n\nLists audio devices: index, name, host API, channels, default sample rate and\nlatencies; * marks the default. Use the index or part of the name as mic.device\nor speaker.device in the config.")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -32,6 +33,10 @@ func runDevices(_ context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "genie devices: unexpected argument %q\n", fs.Arg(0))
 		fs.Usage()
 		return errUsage
+	}
+	if *verbose {
+		portaudio.SetLibraryLog(func(msg string) { fmt.Fprintln(stderr, msg) })
+		defer portaudio.SetLibraryLog(nil)
 	}
 	devs, err := portaudio.Devices()
 	if err != nil {
