@@ -23,6 +23,20 @@
 // samples (playback), reopen the device with exponential backoff (100 ms doubling to
 // 5 s) and report when it is back.
 //
+// # Devices
+//
+// Opts.Device is an index or a part of a name (see Devices and `genie devices`). On
+// Linux PortAudio lists ALSA cards (hw:N,M) and the PCMs of the ALSA configuration;
+// ALSA_CONFIG_PATH selects another configuration, which is how the tests run without
+// a sound card (testdata/asound.conf.tmpl). ALSA's and JACK's own messages go to
+// SetLibraryLog, not stderr. PortAudio scans for devices only when it is first
+// initialized: while any stream is open, a device plugged in later is not seen, so a
+// lost USB device comes back by reopening its old index or name.
+//
+// github.com/gordonklaus/portaudio fails Go's checkptr, which -race turns on: test
+// with -race -gcflags=github.com/gordonklaus/portaudio=-d=checkptr=0 (the real-device
+// tests skip themselves under -race without it).
+//
 // Units: sample rates are int Hz; lengths of time are time.Duration; a sample is one
 // channel value, a frame is one sample per channel.
 //

@@ -14,8 +14,8 @@ import (
 // was built without it.
 var ErrNotBuilt = errors.New("portaudio: genie was built without PortAudio (CGO_ENABLED=0 or -tags noportaudio)")
 
-// ErrDeviceNotFound is wrapped by the error of OpenSource and OpenSink when no device
-// matches Opts.Device; the error text lists the devices there are.
+// ErrDeviceNotFound matches (errors.Is) the error of OpenSource and OpenSink when no
+// device fits Opts.Device; the error text lists the devices there are.
 var ErrDeviceNotFound = errors.New("portaudio: device not found")
 
 // ErrDeviceLost is wrapped by the error of Read or Write when the device failed or

@@ -147,6 +147,14 @@ func (s *Sink) Write(p []int16) (int, error) {
 // freeChunk waits for an empty chunk, the pump to stop, or the watchdog.
 func (s *Sink) freeChunk() (*chunk, error) {
 	select {
+	case <-s.exited: // the device failed: say so now, not once the queue is full
+		if s.pumpErr != nil && !s.closed.Load() {
+			return nil, s.pumpErr
+		}
+		return nil, errSinkClosed
+	default:
+	}
+	select {
 	case c := <-s.q.free:
 		return c, nil
 	default:
