@@ -18,14 +18,14 @@ const (
 	MaxBackoff = 5 * time.Second
 )
 
-// Clock is the wall clock that ResilientSource and ResilientSink pace by while their
+// clock is the wall clock that ResilientSource and ResilientSink pace by while their
 // device is lost. Tests inject a fake one.
-type Clock interface {
+type clock interface {
 	Now() time.Time
 	Sleep(d time.Duration)
 }
 
-// wallClock is the real Clock.
+// wallClock is the real clock.
 type wallClock struct{}
 
 func (wallClock) Now() time.Time        { return time.Now() }
@@ -60,7 +60,7 @@ type resilient[T io.Closer] struct {
 	format  audio.Format
 	open    func() (T, error)
 	onEvent func(lost bool, err error)
-	clk     Clock
+	clk     clock
 	spawn   func(func())
 	result  chan attempt[T] // at most one attempt runs at a time
 	block   int64           // frames per paced step while lost (10 ms)
@@ -79,7 +79,7 @@ type resilient[T io.Closer] struct {
 	busy    bool      // an attempt is running
 }
 
-func newResilient[T io.Closer](dev T, f audio.Format, open func() (T, error), onEvent func(bool, error), clk Clock, spawn func(func())) *resilient[T] {
+func newResilient[T io.Closer](dev T, f audio.Format, open func() (T, error), onEvent func(bool, error), clk clock, spawn func(func())) *resilient[T] {
 	if onEvent == nil {
 		onEvent = func(bool, error) {}
 	}
@@ -231,7 +231,7 @@ func NewResilientSource(o *Opts, onEvent func(lost bool, err error)) (*Resilient
 }
 
 // newResilientSource wraps src; open reopens the device.
-func newResilientSource(src sourceCloser, open func() (sourceCloser, error), onEvent func(bool, error), clk Clock, spawn func(func())) *ResilientSource {
+func newResilientSource(src sourceCloser, open func() (sourceCloser, error), onEvent func(bool, error), clk clock, spawn func(func())) *ResilientSource {
 	f := src.Format()
 	checked := func() (sourceCloser, error) {
 		s, err := open()
@@ -334,7 +334,7 @@ func NewResilientSink(o *Opts, onEvent func(lost bool, err error)) (*ResilientSi
 }
 
 // newResilientSink wraps snk; open reopens the device.
-func newResilientSink(snk sinkCloser, open func() (sinkCloser, error), onEvent func(bool, error), clk Clock, spawn func(func())) *ResilientSink {
+func newResilientSink(snk sinkCloser, open func() (sinkCloser, error), onEvent func(bool, error), clk clock, spawn func(func())) *ResilientSink {
 	f := snk.Format()
 	checked := func() (sinkCloser, error) {
 		s, err := open()

@@ -15,7 +15,7 @@ import (
 // clock that Sleep advances, so hours of backoff run in milliseconds. The real
 // reopening of a PortAudio device is tested in pa_test.go.
 
-// fakeClock is a Clock whose time moves only by Sleep or advance.
+// fakeClock is a clock whose time moves only by Sleep or advance.
 type fakeClock struct {
 	mu sync.Mutex
 	t  time.Time
