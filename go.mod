@@ -6,6 +6,7 @@ require (
 	github.com/go-audio/audio v1.0.0
 	github.com/go-audio/wav v1.1.0
 	github.com/google/flatbuffers v25.12.19+incompatible
+	github.com/gordonklaus/portaudio v0.0.0-20250206071425-98a94950218b
 	github.com/grandcat/zeroconf v1.0.0
 	gopkg.in/yaml.v3 v3.0.1
 )
