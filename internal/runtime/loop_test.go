@@ -25,7 +25,7 @@ func newLoop(tb testing.TB, pressEvery time.Duration) *loop {
 	c := configs.Default()
 	c.Speaker.Backend = configs.BackendNull
 	c.Speaker.SampleRate = 48000
-	spk, err := openSpeaker(c, nil, false, tb.Logf)
+	spk, err := openSpeaker(c, nil, false, nil, tb.Logf)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/genie-voice/genie/audio"
 	"github.com/genie-voice/genie/audio/listener"
+	"github.com/genie-voice/genie/audio/portaudio"
 	"github.com/genie-voice/genie/audio/wavfile"
 	"github.com/genie-voice/genie/configs"
 	"github.com/genie-voice/genie/dialog"
@@ -59,13 +60,37 @@ func Run(ctx context.Context, c *configs.Config, o Opts) (Stats, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	mic, lockstep, closeMic, err := openMic(c)
+	bus := event.NewBus(false) // replaced below once the mic says whether the run is lockstep
+	var lst *listener.Listener
+	// Device loss is reported on the goroutine that reads or writes the device; the
+	// event carries the mic's sample clock, which keeps running on paced silence.
+	deviceEvent := func(name string) func(lost bool, err error) {
+		return func(lost bool, err error) {
+			var at int64
+			if lst != nil {
+				at = lst.Blocks() * audio.BlockSamples
+			}
+			ev := event.Event{Kind: event.KindDeviceBack, Sample: at, Source: name}
+			if lost {
+				ev.Kind = event.KindDeviceLost
+				if err != nil {
+					ev.Detail = err.Error()
+				}
+			}
+			bus.Publish(ev)
+			if err != nil {
+				o.Logf("%s: %v", name, err)
+			}
+		}
+	}
+	mic, lockstep, closeMic, err := openMic(c, deviceEvent("mic"))
 	if err != nil {
 		return Stats{}, err
 	}
 	defer closeMic()
+	bus = event.NewBus(lockstep)
 
-	spk, err := openSpeaker(c, o.Speaker, lockstep, o.Logf)
+	spk, err := openSpeaker(c, o.Speaker, lockstep, deviceEvent("speaker"), o.Logf)
 	if err != nil {
 		return Stats{}, err
 	}
@@ -79,7 +104,6 @@ func Run(ctx context.Context, c *configs.Config, o Opts) (Stats, error) {
 		return Stats{}, err
 	}
 
-	bus := event.NewBus(lockstep)
 	printed := startPrinter(bus, o.Events, o.EventsJSON)
 
 	wake, err := buildWake(c)
@@ -87,7 +111,7 @@ func Run(ctx context.Context, c *configs.Config, o Opts) (Stats, error) {
 		spk.close()
 		return Stats{}, err
 	}
-	lst, err := listener.New(mic, listener.Opts{
+	lst, err = listener.New(mic, listener.Opts{
 		PreRoll: c.Listener.PreRoll, Detector: wake.detector, VAD: wake.vad, Threshold: float32(c.VAD.Threshold),
 	})
 	if err != nil {
@@ -241,7 +265,7 @@ func jsonEvent(e event.Event) jsonEventT {
 
 // openMic opens the configured mic as a canonical Source. lockstep is true for a file
 // read at max speed: then nothing may be dropped and the run is deterministic.
-func openMic(c *configs.Config) (src audio.Source, lockstep bool, closeFn func(), err error) {
+func openMic(c *configs.Config, onDevice func(lost bool, err error)) (src audio.Source, lockstep bool, closeFn func(), err error) {
 	var raw audio.Source
 	closeFn = func() {}
 	switch c.Mic.Backend {
@@ -255,6 +279,14 @@ func openMic(c *configs.Config) (src audio.Source, lockstep bool, closeFn func()
 			return nil, false, nil, fmt.Errorf("runtime: mic: %w", err)
 		}
 		raw, closeFn, lockstep = w, func() { w.Close() }, speed == wavfile.Max
+	case configs.BackendPortAudio:
+		p, err := portaudio.NewResilientSource(&portaudio.Opts{
+			Device: c.Mic.Device, SampleRate: c.Mic.SampleRate, Channels: c.Mic.Channels, Latency: c.Mic.Latency,
+		}, onDevice)
+		if err != nil {
+			return nil, false, nil, fmt.Errorf("runtime: mic: %w", err)
+		}
+		raw, closeFn = p, func() { p.Close() }
 	default:
 		return nil, false, nil, fmt.Errorf("runtime: mic backend %q is not available in this build", c.Mic.Backend)
 	}

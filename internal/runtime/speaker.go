@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/genie-voice/genie/audio"
+	"github.com/genie-voice/genie/audio/portaudio"
 	"github.com/genie-voice/genie/audio/wavfile"
 	"github.com/genie-voice/genie/configs"
 )
@@ -27,7 +28,7 @@ type speaker struct {
 }
 
 // openSpeaker opens the configured speaker sink and starts its writer.
-func openSpeaker(c *configs.Config, sink audio.Sink, lockstep bool, logf func(string, ...any)) (*speaker, error) {
+func openSpeaker(c *configs.Config, sink audio.Sink, lockstep bool, onDevice func(lost bool, err error), logf func(string, ...any)) (*speaker, error) {
 	closeSink := func() error { return nil }
 	f := audio.Format{SampleRate: c.Speaker.SampleRate, Channels: c.Speaker.Channels}
 	switch {
@@ -40,6 +41,14 @@ func openSpeaker(c *configs.Config, sink audio.Sink, lockstep bool, logf func(st
 		sink, closeSink = w, w.Close
 	case c.Speaker.Backend == configs.BackendNull:
 		sink = nullSink{f}
+	case c.Speaker.Backend == configs.BackendPortAudio:
+		p, err := portaudio.NewResilientSink(&portaudio.Opts{
+			Device: c.Speaker.Device, SampleRate: c.Speaker.SampleRate, Channels: c.Speaker.Channels, Latency: c.Speaker.Latency,
+		}, onDevice)
+		if err != nil {
+			return nil, fmt.Errorf("runtime: speaker: %w", err)
+		}
+		sink, closeSink = p, p.Close
 	default:
 		return nil, fmt.Errorf("runtime: speaker backend %q is not available in this build", c.Speaker.Backend)
 	}
