@@ -7,7 +7,6 @@ export PATH="$PATH:/usr/local/go/bin"
 pkgs=(
   gcc pkg-config          # cgo for the PortAudio backend
   portaudio19-dev         # PortAudio headers and libportaudio2 (pulls in libasound2-dev, libjack-dev)
-       # ALSA plugins (the tests drive PortAudio through ALSA's file plugin)
 )
 sudo=""
 if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
