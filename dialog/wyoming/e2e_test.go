@@ -174,7 +174,7 @@ func TestGenieRunServesHomeAssistant(t *testing.T) {
 	ha.StartPinging()
 
 	// Turn 1 (press at 2 s): run-pipeline, the pre-roll and utterance, audio-stop.
-	rp := wyoming.Fields(t, waitFor(t, ha, wyoming.TypeRunPipeline, 4*time.Second))
+	rp := wyoming.Fields(t, waitFor(t, ha, wyoming.TypeRunPipeline, 8*time.Second))
 	if rp["start_stage"] != "asr" || rp["end_stage"] != "tts" {
 		t.Errorf("run-pipeline %v, want asr → tts", rp)
 	}
@@ -199,14 +199,14 @@ func TestGenieRunServesHomeAssistant(t *testing.T) {
 	// the socket mid-utterance.
 	ha2 := wyoming.DialHA(t, addr).StartReading()
 	ha2.Send(wyoming.TypeRunSatellite, nil, nil)
-	waitFor(t, ha2, wyoming.TypeRunPipeline, 4*time.Second)
+	waitFor(t, ha2, wyoming.TypeRunPipeline, 8*time.Second)
 	utterance(t, ha2, 50)
 
 	// Reconnect; the press at 14 s gets a full turn, which HA answers with an error.
 	ha3 := wyoming.DialHA(t, addr).StartReading()
 	ha3.Send(wyoming.TypeRunSatellite, nil, nil)
 	ha3.StartPinging()
-	waitFor(t, ha3, wyoming.TypeRunPipeline, 4*time.Second)
+	waitFor(t, ha3, wyoming.TypeRunPipeline, 8*time.Second)
 	utterance(t, ha3, 0)
 	ha3.Send(wyoming.TypeError, map[string]any{"text": "no intent", "code": "no-intent"}, nil)
 
