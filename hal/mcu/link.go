@@ -211,7 +211,9 @@ func (l *Link) Run(ctx context.Context) error {
 	wait := l.o.Backoff
 	for first := true; ; first = false {
 		rw, err := l.o.Open()
-		if err == nil {
+		if err != nil {
+			err = fmt.Errorf("mcu: open: %w", err)
+		} else {
 			if !first {
 				l.reconnects.Add(1)
 			}
@@ -225,7 +227,7 @@ func (l *Link) Run(ctx context.Context) error {
 				wait = l.o.Backoff
 			}
 		}
-		l.o.Logf("mcu: %v; reopening in %v", err, wait)
+		l.o.Logf("%v; reopening in %v", err, wait)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
