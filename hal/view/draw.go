@@ -33,17 +33,30 @@ func text(dst *image.RGBA, x, y int, s string, c color.RGBA, k int) int {
 		if !ok {
 			_, mask, mp, adv, _ = face.Glyph(fixed.P(0, ascent), '?')
 		}
-		b := mask.Bounds()
+		am, _ := mask.(*image.Alpha)
 		for py := 0; py < glyphH; py++ {
 			for px := 0; px < glyphW; px++ {
-				if _, _, _, a := mask.At(mp.X+px, mp.Y+py).RGBA(); a > 0x8000 && mp.Y+py < b.Max.Y {
-					fillRect(dst, image.Rect(x+px*k, y+py*k, x+(px+1)*k, y+(py+1)*k), c)
+				if am == nil || am.AlphaAt(mp.X+px, mp.Y+py).A <= 0x80 {
+					continue
 				}
+				block(dst, x+px*k, y+py*k, k, c)
 			}
 		}
 		x += adv.Round() * k
 	}
 	return x
+}
+
+// block fills a k×k square at (x, y), clipped to dst.
+func block(dst *image.RGBA, x, y, k int, c color.RGBA) {
+	r := image.Rect(x, y, x+k, y+k).Intersect(dst.Rect)
+	for yy := r.Min.Y; yy < r.Max.Y; yy++ {
+		i := dst.PixOffset(r.Min.X, yy)
+		for xx := r.Min.X; xx < r.Max.X; xx++ {
+			dst.Pix[i], dst.Pix[i+1], dst.Pix[i+2], dst.Pix[i+3] = c.R, c.G, c.B, c.A
+			i += 4
+		}
+	}
 }
 
 // textWidth returns the width of s in pixels at scale k.

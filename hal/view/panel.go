@@ -1,10 +1,10 @@
 package view
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"image/color/palette"
-	"image/draw"
 	"image/gif"
 	"io"
 	"math"
@@ -141,22 +141,44 @@ func Compose(f *Frame) *image.RGBA {
 		sb := f.Screen.Bounds()
 		for y := 0; y < ss.Y; y++ {
 			for xx := 0; xx < ss.X; xx++ {
-				c := f.Screen.At(sb.Min.X+xx, sb.Min.Y+y)
-				px := image.Rect(outer.Min.X+bezel+xx*scale, outer.Min.Y+bezel+y*scale, 0, 0)
-				px.Max = px.Min.Add(image.Pt(scale, scale))
-				draw.Draw(dst, px, image.NewUniform(c), image.Point{}, draw.Src)
+				c := color.RGBAModel.Convert(f.Screen.At(sb.Min.X+xx, sb.Min.Y+y)).(color.RGBA)
+				x0, y0 := outer.Min.X+bezel+xx*scale, outer.Min.Y+bezel+y*scale
+				for py := y0; py < y0+scale; py++ {
+					i := dst.PixOffset(x0, py)
+					for px := 0; px < scale; px++ {
+						copy(dst.Pix[i+4*px:i+4*px+4], []byte{c.R, c.G, c.B, 255})
+					}
+				}
 			}
 		}
 	}
-	text(dst, margin, size.Y-margin-glyphH+2, f.Label, labelColour, 1)
+	text(dst, margin, size.Y-margin-glyphH+2, fmt.Sprintf("%7.3fs  %s", f.At.Seconds(), f.Label), labelColour, 1)
 	return dst
 }
 
-// Paletted converts img for GIF encoding (Plan 9 palette, no dithering so LED colours
-// stay flat).
+// Paletted converts img for GIF encoding: Plan 9 palette, nearest colour without
+// dithering (LED colours stay flat), with a cache because frames have few colours.
 func Paletted(img image.Image) *image.Paletted {
-	p := image.NewPaletted(img.Bounds(), palette.Plan9)
-	draw.Draw(p, p.Rect, img, img.Bounds().Min, draw.Src)
+	b := img.Bounds()
+	p := image.NewPaletted(b, palette.Plan9)
+	cache := map[color.RGBA]uint8{}
+	rgba, _ := img.(*image.RGBA)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			var c color.RGBA
+			if rgba != nil {
+				c = rgba.RGBAAt(x, y)
+			} else {
+				c = color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)
+			}
+			i, ok := cache[c]
+			if !ok {
+				i = uint8(p.Palette.Index(c))
+				cache[c] = i
+			}
+			p.Pix[p.PixOffset(x, y)] = i
+		}
+	}
 	return p
 }
 

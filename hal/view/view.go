@@ -179,17 +179,18 @@ func (r *Renderer) state(b image.Rectangle, look anim.Look, s *anim.Scene, t tim
 			centerText(dst, b, mid-glyphH*bk/2+4*k, clock(s.Timer.Remaining(t)), amber, bk)
 			return
 		}
-		centerText(dst, b, mid-glyphH*k-2*k, "genie", white, 2*k)
-		centerText(dst, b, mid+glyphH*k/2+2*k, "say \"hey genie\"", grey, k)
+		centerText(dst, b, mid-2*glyphH*k+k, "genie", white, 2*k)
+		centerText(dst, b, mid+glyphH*k/2+k, "say \"hey genie\"", grey, k)
 	case anim.LookWake, anim.LookListening, anim.LookExpecting:
 		c := cyan
 		if look == anim.LookExpecting {
 			c = green
 		}
-		bars(dst, b, c, dt, k)
 		if look == anim.LookExpecting {
 			centerText(dst, b, b.Max.Y-(glyphH+2)*k, "answer now", grey, k)
+			b.Max.Y -= (glyphH + 2) * k
 		}
+		bars(dst, b, c, dt, k)
 	case anim.LookThinking:
 		y := b.Min.Y + 3*k
 		if s.Transcript != "" {
@@ -323,7 +324,7 @@ func (r *Renderer) card(b image.Rectangle, c *Shown, s *anim.Scene, t time.Durat
 	dst, k := r.dst, r.k
 	x := b.Min.X + 3*k
 	if c.Cover != nil {
-		size := b.Dy() - 4*k
+		size := min(b.Dy()-4*k, b.Dx()*2/5)
 		if c.Kind == CardInfo || c.Kind == CardConfirm || c.Kind == CardTimer {
 			size = min(size, b.Dx()/3)
 		}
@@ -380,8 +381,8 @@ func (r *Renderer) drawCover(img image.Image, at image.Rectangle) {
 		// Crop to a centred square, then scale.
 		sb := img.Bounds()
 		side := min(sb.Dx(), sb.Dy())
-		src := image.Rect(sb.Min.X+(sb.Dx()-side)/2, sb.Min.Y+(sb.Dy()-side)/2, 0, 0)
-		src.Max = src.Min.Add(image.Pt(side, side))
+		min := image.Pt(sb.Min.X+(sb.Dx()-side)/2, sb.Min.Y+(sb.Dy()-side)/2)
+		src := image.Rectangle{Min: min, Max: min.Add(image.Pt(side, side))}
 		xdraw.ApproxBiLinear.Scale(scaled, scaled.Rect, img, src, xdraw.Src, nil)
 		r.cover, r.coverFor, r.coverSize = scaled, img, at.Dx()
 	}
