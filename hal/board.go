@@ -166,13 +166,19 @@ func (b *Board) openLEDs(c configs.LEDs) error {
 				return fmt.Errorf("hal: leds: SPI speed %d Hz: %w", c.SpeedHz, err)
 			}
 		}
+		// Assign only on success: a typed nil in b.strip would not be nil.
 		if c.Driver == configs.DriverAPA102 {
-			b.strip, err = led.NewAPA102(p, o)
+			s, err := led.NewAPA102(p, o)
+			if err != nil {
+				return err
+			}
+			b.strip = s
 		} else {
-			b.strip, err = led.NewWS2812(p, o)
-		}
-		if err != nil {
-			return err
+			s, err := led.NewWS2812(p, o)
+			if err != nil {
+				return err
+			}
+			b.strip = s
 		}
 	case configs.DriverMCU:
 		if b.link == nil {
@@ -597,7 +603,7 @@ func (b *Board) Run(ctx context.Context, events <-chan event.Event) error {
 	}
 	step := time.Second / time.Duration(b.o.FPS)
 	if b.o.SampleClock {
-		return b.runSampleClock(ctx, events, step)
+		return b.runSampleClock(ctx, events)
 	}
 	start := time.Now()
 	tick := time.NewTicker(step)
@@ -619,11 +625,12 @@ func (b *Board) Run(ctx context.Context, events <-chan event.Event) error {
 	}
 }
 
-func (b *Board) runSampleClock(ctx context.Context, events <-chan event.Event, step time.Duration) error {
-	var next time.Duration
-	renderTo := func(t time.Duration) {
-		for ; next <= t; next += step {
-			if err := b.Render(next); err != nil {
+func (b *Board) runSampleClock(ctx context.Context, events <-chan event.Event) error {
+	n := int64(0) // next frame; frame n is at n/FPS s, exactly
+	at := func(n int64) time.Duration { return time.Duration(n * int64(time.Second) / int64(b.o.FPS)) }
+	renderBefore := func(t time.Duration) {
+		for ; at(n) < t; n++ {
+			if err := b.Render(at(n)); err != nil {
 				b.o.Logf("hal: render: %v", err)
 			}
 		}
@@ -635,11 +642,11 @@ func (b *Board) runSampleClock(ctx context.Context, events <-chan event.Event, s
 			return nil
 		case e, ok := <-events:
 			if !ok {
-				renderTo(last + time.Second) // let the last state show
+				renderBefore(last + time.Second + 1) // let the last state show
 				return nil
 			}
 			last = max(last, e.Time())
-			renderTo(e.Time())
+			renderBefore(e.Time())
 			b.Handle(e, e.Time())
 		}
 	}
@@ -678,6 +685,8 @@ func (b *Board) linkEvents(ctx context.Context) {
 
 // Close turns the LEDs and screen off and closes every bus the board opened.
 func (b *Board) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	var errs []error
 	if b.strip != nil {
 		errs = append(errs, b.strip.Halt())

@@ -100,6 +100,7 @@ func (s *Strip) Last() []color.RGBA {
 
 // Screen is a fake display that records every frame that differs from the previous.
 type Screen struct {
+	rect   image.Rectangle
 	mu     sync.Mutex
 	cur    *image.RGBA
 	frames []*image.RGBA
@@ -108,19 +109,20 @@ type Screen struct {
 
 // NewScreen returns a fake w×h screen.
 func NewScreen(w, h int) *Screen {
-	return &Screen{cur: image.NewRGBA(image.Rect(0, 0, w, h))}
+	r := image.Rect(0, 0, w, h)
+	return &Screen{rect: r, cur: image.NewRGBA(r)}
 }
 
 // String returns "FakeScreen{WxH}".
 func (s *Screen) String() string {
-	return fmt.Sprintf("FakeScreen{%dx%d}", s.cur.Rect.Dx(), s.cur.Rect.Dy())
+	return fmt.Sprintf("FakeScreen{%dx%d}", s.rect.Dx(), s.rect.Dy())
 }
 
 // ColorModel returns RGBA.
 func (s *Screen) ColorModel() color.Model { return color.RGBAModel }
 
 // Bounds returns the screen size.
-func (s *Screen) Bounds() image.Rectangle { return s.cur.Rect }
+func (s *Screen) Bounds() image.Rectangle { return s.rect }
 
 // Draw draws src into r and records the screen if it changed.
 func (s *Screen) Draw(r image.Rectangle, src image.Image, sp image.Point) error {
