@@ -42,6 +42,10 @@ type Opts struct {
 	Record bool
 	// MaxFrames caps recorded frames (the oldest are dropped); default 20000.
 	MaxFrames int
+	// MaxFrameBytes caps the memory of recorded screen images (the oldest frames are
+	// dropped); default 128 MB. Screen images are recorded at most 10 times a second
+	// unless the look changes.
+	MaxFrameBytes int
 	// Fetch fetches card image URLs; default an HTTP GET with a 5 s timeout.
 	Fetch func(ctx context.Context, url string) ([]byte, error)
 	// Logf logs device trouble and bad card images; nil = silent.
@@ -74,6 +78,9 @@ type Board struct {
 	brightness uint8
 	shown      *image.RGBA // last frame sent to the screen
 	frames     []*view.Frame
+	recShot    *image.RGBA   // last screen image recorded
+	recShotAt  time.Duration // when
+	recBytes   int           // bytes of distinct screen images held by frames
 	dropped    int
 }
 
@@ -95,6 +102,9 @@ func Open(cfg configs.HAL, o *Opts) (*Board, error) {
 	}
 	if b.o.MaxFrames <= 0 {
 		b.o.MaxFrames = 20000
+	}
+	if b.o.MaxFrameBytes <= 0 {
+		b.o.MaxFrameBytes = 128 << 20
 	}
 	if b.o.Logf == nil {
 		b.o.Logf = func(string, ...any) {}
@@ -484,20 +494,27 @@ func (b *Board) recordLocked(t time.Duration, screenChanged bool) {
 	if b.strip != nil {
 		f.LEDs = append([]color.RGBA(nil), b.leds...)
 	}
+	n := len(b.frames)
+	newLook := n == 0 || b.frames[n-1].Label != f.Label
 	if b.scr != nil {
-		f.Screen = b.shown
-	}
-	if n := len(b.frames); n > 0 && !screenChanged {
-		last := b.frames[n-1]
-		if last.Label == f.Label && sameLEDs(last.LEDs, f.LEDs) {
-			return // nothing visible changed
+		f.Screen = b.recShot
+		if b.recShot == nil || screenChanged && (newLook || t-b.recShotAt >= 100*time.Millisecond) {
+			f.Screen, b.recShot, b.recShotAt = b.shown, b.shown, t
+			b.recBytes += len(b.shown.Pix)
 		}
 	}
-	if len(b.frames) >= b.o.MaxFrames {
+	if !newLook && f.Screen == b.frames[n-1].Screen && sameLEDs(b.frames[n-1].LEDs, f.LEDs) {
+		return // nothing visible changed
+	}
+	b.frames = append(b.frames, f)
+	for len(b.frames) > b.o.MaxFrames || b.recBytes > b.o.MaxFrameBytes && len(b.frames) > 1 {
+		if old := b.frames[0]; old.Screen != nil && old.Screen != b.frames[1].Screen {
+			b.recBytes -= len(old.Screen.(*image.RGBA).Pix)
+		}
+		b.frames[0] = nil
 		b.frames = b.frames[1:]
 		b.dropped++
 	}
-	b.frames = append(b.frames, f)
 }
 
 func sameLEDs(a, c []color.RGBA) bool {
@@ -510,6 +527,21 @@ func sameLEDs(a, c []color.RGBA) bool {
 		}
 	}
 	return true
+}
+
+// Snapshot returns what the board shows now (as of the last Render), whether or not
+// it records.
+func (b *Board) Snapshot() *view.Frame {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	f := &view.Frame{At: b.now, Label: b.scene.LookAt(b.now).String(), Brightness: b.brightness}
+	if b.strip != nil {
+		f.LEDs = append([]color.RGBA(nil), b.leds...)
+	}
+	if b.scr != nil && b.shown != nil {
+		f.Screen = b.shown
+	}
+	return f
 }
 
 // Frames returns the recorded frames (only those where something visible changed).
@@ -528,6 +560,11 @@ func (b *Board) WriteFrames(dir string) error {
 	if len(frames) == 0 {
 		return errors.New("hal: no frames recorded (use fake devices or Opts.Record)")
 	}
+	b.mu.Lock()
+	if b.dropped > 0 {
+		b.o.Logf("hal: %d oldest frames were dropped to stay within Opts.MaxFrames/MaxFrameBytes", b.dropped)
+	}
+	b.mu.Unlock()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("hal: %w", err)
 	}

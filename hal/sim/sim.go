@@ -164,8 +164,7 @@ func Play(cfg configs.HAL, sc Scenario, fps int, logf func(string, ...any)) (*Re
 			return nil, err
 		}
 		if t <= sc.Shot && sc.Shot < t+step {
-			fr := b.Frames()
-			res.Shot = view.Compose(fr[len(fr)-1])
+			res.Shot = view.Compose(b.Snapshot())
 		}
 	}
 	res.Frames = b.Frames()
