@@ -553,8 +553,8 @@ func (b *Board) Frames() []*view.Frame {
 
 // WriteFrames writes the recorded frames to dir (created if needed) as a person would
 // see the board: board.gif, an animated GIF of the whole run (at most 10 frames a
-// second), and a PNG for the first frame of every new look or screen content, named
-// NNNN-<time>-<look>.png. It returns an error if nothing was recorded.
+// second), and a PNG for the first frame of every new look (and of new screen content
+// within a look, at most one a second), named NNNN-<time>-<look>.png. It returns an error if nothing was recorded.
 func (b *Board) WriteFrames(dir string) error {
 	frames := b.Frames()
 	if len(frames) == 0 {
@@ -570,9 +570,14 @@ func (b *Board) WriteFrames(dir string) error {
 	}
 	n := 0
 	var gifFrames []*view.Frame
+	var lastKey time.Duration
 	for i, f := range frames {
-		key := i == 0 || f.Label != frames[i-1].Label || f.Screen != frames[i-1].Screen
+		// A PNG for every new look, and for new screen content within a look at most
+		// once a second (animated views change all the time).
+		key := i == 0 || f.Label != frames[i-1].Label ||
+			f.Screen != frames[i-1].Screen && f.At-lastKey >= time.Second
 		if key {
+			lastKey = f.At
 			name := fmt.Sprintf("%04d-%07.3fs-%s.png", n, f.At.Seconds(), f.Label)
 			if err := WritePNG(filepath.Join(dir, name), view.Compose(f)); err != nil {
 				return err
