@@ -337,14 +337,33 @@ func TestSampleClockRunWritesFrames(t *testing.T) {
 	}
 }
 
-func dedupe(s []string) []string {
-	var out []string
-	for _, x := range s {
-		if len(out) == 0 || out[len(out)-1] != x {
-			out = append(out, x)
-		}
+// TestRecordingStaysWithinBudget plays 20 s of animated listening on a 320x240 fake
+// screen with a 4 MB budget: old frames go, memory stays bounded, writing still works.
+func TestRecordingStaysWithinBudget(t *testing.T) {
+	var l logs
+	cfg := configs.HAL{LEDs: bench.LEDs, Screen: configs.Screen{Driver: "fake", Width: 320, Height: 240}}
+	b := open(t, cfg, &hal.Opts{MaxFrameBytes: 4 << 20, Logf: l.logf})
+	b.Handle(event.Event{Kind: event.KindState, State: event.Listening}, 0)
+	for f := range 600 {
+		b.Render(time.Duration(f) * time.Second / 30)
 	}
-	return out
+	fr := b.Frames()
+	distinct := map[image.Image]bool{}
+	for _, f := range fr {
+		distinct[f.Screen] = true
+	}
+	if n := len(distinct) * 320 * 240 * 4; n > 4<<20 {
+		t.Fatalf("recorded %d bytes of screens, budget 4 MB", n)
+	}
+	if fr[0].At < 10*time.Second {
+		t.Fatalf("oldest frame at %v: nothing was dropped", fr[0].At)
+	}
+	if err := b.WriteFrames(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(l.String(), "dropped") {
+		t.Fatalf("drops not logged: %s", l.String())
+	}
 }
 
 func TestCardImages(t *testing.T) {
