@@ -80,7 +80,7 @@ func (s *SSD1306) Draw(r image.Rectangle, src image.Image, sp image.Point) error
 	r = r.Intersect(s.img.Rect)
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		for x := r.Min.X; x < r.Max.X; x++ {
-			s.img.SetBit(x, y, image1bit.Bit(lit(src.At(sp.X+x-r.Min.X, sp.Y+y-r.Min.Y))))
+			s.img.SetBit(x, y, image1bit.Bit(Lit(src.At(sp.X+x-r.Min.X, sp.Y+y-r.Min.Y))))
 		}
 	}
 	if err := s.dev.Draw(s.img.Rect, s.img, image.Point{}); err != nil {
@@ -92,8 +92,9 @@ func (s *SSD1306) Draw(r image.Rectangle, src image.Image, sp image.Point) error
 // Halt turns the panel off; the next Draw turns it on.
 func (s *SSD1306) Halt() error { return s.dev.Halt() }
 
-// lit reports whether c's luminance (Rec. 601) is at least half.
-func lit(c color.Color) bool {
+// Lit reports whether a monochrome panel lights a pixel of colour c: when its
+// luminance (Rec. 601) is at least half.
+func Lit(c color.Color) bool {
 	r, g, b, _ := c.RGBA()
 	return 299*r+587*g+114*b >= 1000*0x8000
 }

@@ -148,6 +148,8 @@ func Play(cfg configs.HAL, sc Scenario, fps int, logf func(string, ...any)) (*Re
 	if sc.Card != nil {
 		<-b.ShowCard(*sc.Card)
 	}
+	// A monochrome panel is shown as it looks, not in the colours it was sent.
+	mono := cfg.Screen.Driver == "ssd1306"
 	steps := sc.Steps
 	step := time.Second / time.Duration(fps)
 	res := &Result{Scenario: sc}
@@ -164,10 +166,15 @@ func Play(cfg configs.HAL, sc Scenario, fps int, logf func(string, ...any)) (*Re
 			return nil, err
 		}
 		if t <= sc.Shot && sc.Shot < t+step {
-			res.Shot = view.Compose(b.Snapshot())
+			snap := b.Snapshot()
+			snap.Mono = mono
+			res.Shot = view.Compose(snap)
 		}
 	}
 	res.Frames = b.Frames()
+	for _, f := range res.Frames {
+		f.Mono = mono
+	}
 	return res, nil
 }
 

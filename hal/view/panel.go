@@ -9,6 +9,8 @@ import (
 	"io"
 	"math"
 	"time"
+
+	"github.com/genie-voice/genie/hal/screen"
 )
 
 // Sizes of the board picture.
@@ -102,7 +104,11 @@ type Frame struct {
 	LEDs       []color.RGBA // nil = the board has no LEDs
 	Brightness uint8
 	Screen     image.Image // nil = the board has no screen
+	Mono       bool        // show the screen as a monochrome OLED (SSD1306) shows it
 }
+
+// oled is the colour of a lit pixel on a white OLED panel.
+var oled = color.RGBA{215, 235, 255, 255}
 
 // Layout returns the size of a composed board picture for a screen of size s (zero if
 // none) and whether there are LEDs, and the integer scale the screen is shown at.
@@ -142,6 +148,13 @@ func Compose(f *Frame) *image.RGBA {
 		for y := 0; y < ss.Y; y++ {
 			for xx := 0; xx < ss.X; xx++ {
 				c := color.RGBAModel.Convert(f.Screen.At(sb.Min.X+xx, sb.Min.Y+y)).(color.RGBA)
+				if f.Mono {
+					if screen.Lit(c) {
+						c = oled
+					} else {
+						c = black
+					}
+				}
 				x0, y0 := outer.Min.X+bezel+xx*scale, outer.Min.Y+bezel+y*scale
 				for py := y0; py < y0+scale; py++ {
 					i := dst.PixOffset(x0, py)

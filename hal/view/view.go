@@ -37,7 +37,8 @@ var (
 	cyan   = color.RGBA{0, 190, 255, 255}
 	green  = color.RGBA{0, 230, 130, 255}
 	violet = color.RGBA{150, 110, 255, 255}
-	red    = color.RGBA{255, 50, 40, 255}
+	red    = color.RGBA{255, 90, 80, 255} // bright enough to light an SSD1306 pixel
+	badge  = color.RGBA{200, 0, 0, 255}   // dark enough that white text on it stays readable in mono
 	amber  = color.RGBA{255, 170, 0, 255}
 )
 
@@ -266,12 +267,12 @@ func wave(dst *image.RGBA, b image.Rectangle, c color.RGBA, dt time.Duration, k 
 	}
 }
 
-// warning draws a red circle with an exclamation mark.
+// warning draws a red ring with an exclamation mark (outline, so it reads in mono).
 func warning(dst *image.RGBA, cx, cy, rad float64) {
-	disc(dst, cx, cy, rad, red)
-	w := rad / 4
-	line(dst, cx, cy-rad*0.55, cx, cy+rad*0.15, w, white)
-	disc(dst, cx, cy+rad*0.5, w*0.7, white)
+	w := math.Max(rad/5, 1.5)
+	ring(dst, cx, cy, rad-w/2, w, red)
+	line(dst, cx, cy-rad*0.5, cx, cy+rad*0.1, w, red)
+	disc(dst, cx, cy+rad*0.42, w*0.6, red)
 }
 
 func (r *Renderer) muted(b image.Rectangle) {
@@ -331,9 +332,9 @@ func (r *Renderer) card(b image.Rectangle, c *Shown, s *anim.Scene, t time.Durat
 		at := image.Pt(b.Min.X+2*k, b.Min.Y+2*k)
 		r.drawCover(c.Cover, image.Rectangle{at, at.Add(image.Pt(size, size))})
 		if c.Kind == CardStream {
-			badge := image.Rect(at.X+2*k, at.Y+2*k, at.X+2*k+textWidth("LIVE", k)+4*k, at.Y+(glyphH+4)*k)
-			fillRect(dst, badge, red)
-			text(dst, badge.Min.X+2*k, badge.Min.Y+2*k, "LIVE", white, k)
+			live := image.Rect(at.X+2*k, at.Y+2*k, at.X+2*k+textWidth("LIVE", k)+4*k, at.Y+(glyphH+4)*k)
+			fillRect(dst, live, badge)
+			text(dst, live.Min.X+2*k, live.Min.Y+2*k, "LIVE", white, k)
 		}
 		x = at.X + size + 4*k
 	}
