@@ -260,6 +260,9 @@ func spin(dst []color.RGBA, c color.RGBA, p float64) {
 		if d < tail {
 			f = math.Max(f, 1-d/tail)
 		}
+		if ahead := n - d; ahead < 1 {
+			f = math.Max(f, 1-ahead) // the head is about to reach LED i
+		}
 		dst[i] = scale(c, f)
 	}
 }

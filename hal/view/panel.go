@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/color/palette"
 	"image/gif"
 	"io"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/genie-voice/genie/hal/screen"
@@ -169,25 +169,52 @@ func Compose(f *Frame) *image.RGBA {
 	return dst
 }
 
-// Paletted converts img for GIF encoding: Plan 9 palette, nearest colour without
-// dithering (LED colours stay flat), with a cache because frames have few colours.
+// Paletted converts img for GIF encoding with its own palette: the 256 most frequent
+// colours, every other colour mapped to the nearest of them (no dithering, so LED
+// glows stay smooth and flat areas exact).
 func Paletted(img image.Image) *image.Paletted {
 	b := img.Bounds()
-	p := image.NewPaletted(b, palette.Plan9)
-	cache := map[color.RGBA]uint8{}
-	rgba, _ := img.(*image.RGBA)
+	rgba, ok := img.(*image.RGBA)
+	if !ok {
+		rgba = image.NewRGBA(b)
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				rgba.Set(x, y, img.At(x, y))
+			}
+		}
+	}
+	count := map[color.RGBA]int{}
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
-			var c color.RGBA
-			if rgba != nil {
-				c = rgba.RGBAAt(x, y)
-			} else {
-				c = color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)
-			}
-			i, ok := cache[c]
+			count[rgba.RGBAAt(x, y)]++
+		}
+	}
+	colours := make([]color.RGBA, 0, len(count))
+	for c := range count {
+		colours = append(colours, c)
+	}
+	slices.SortFunc(colours, func(a, c color.RGBA) int {
+		if d := count[c] - count[a]; d != 0 {
+			return d
+		}
+		return int(a.R)<<16 | int(a.G)<<8 | int(a.B) - (int(c.R)<<16 | int(c.G)<<8 | int(c.B))
+	})
+	pal := make(color.Palette, 0, 256)
+	for _, c := range colours[:min(len(colours), 256)] {
+		pal = append(pal, c)
+	}
+	p := image.NewPaletted(b, pal)
+	index := make(map[color.RGBA]uint8, len(colours))
+	for i, c := range pal {
+		index[c.(color.RGBA)] = uint8(i)
+	}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			c := rgba.RGBAAt(x, y)
+			i, ok := index[c]
 			if !ok {
-				i = uint8(p.Palette.Index(c))
-				cache[c] = i
+				i = uint8(pal.Index(c))
+				index[c] = i
 			}
 			p.Pix[p.PixOffset(x, y)] = i
 		}
