@@ -37,8 +37,8 @@ type Opts struct {
 	// frames are computed up to each event's time before it is applied, so a bench run
 	// at any speed records the same frames.
 	SampleClock bool
-	// Record keeps rendered frames for WriteFrames. It is on by itself when the LEDs or
-	// the screen are fakes.
+	// Record keeps rendered frames for WriteFrames (the fakes record what they were
+	// told regardless; this keeps the composed pictures).
 	Record bool
 	// MaxFrames caps recorded frames (the oldest are dropped); default 20000.
 	MaxFrames int
@@ -116,7 +116,7 @@ func Open(cfg configs.HAL, o *Opts) (*Board, error) {
 		b.Close()
 		return nil, err
 	}
-	b.record = b.o.Record || cfg.LEDs.Driver == configs.DriverFake || cfg.Screen.Driver == configs.DriverFake
+	b.record = b.o.Record
 	return b, nil
 }
 

@@ -289,7 +289,7 @@ func TestLEDsOnMCU(t *testing.T) {
 }
 
 func TestSampleClockRunWritesFrames(t *testing.T) {
-	b := open(t, bench, &hal.Opts{SampleClock: true})
+	b := open(t, bench, &hal.Opts{SampleClock: true, Record: true})
 	events := make(chan event.Event)
 	done := make(chan error)
 	go func() { done <- b.Run(context.Background(), events) }()
@@ -342,7 +342,7 @@ func TestSampleClockRunWritesFrames(t *testing.T) {
 func TestRecordingStaysWithinBudget(t *testing.T) {
 	var l logs
 	cfg := configs.HAL{LEDs: bench.LEDs, Screen: configs.Screen{Driver: "fake", Width: 320, Height: 240}}
-	b := open(t, cfg, &hal.Opts{MaxFrameBytes: 4 << 20, Logf: l.logf})
+	b := open(t, cfg, &hal.Opts{Record: true, MaxFrameBytes: 4 << 20, Logf: l.logf})
 	b.Handle(event.Event{Kind: event.KindState, State: event.Listening}, 0)
 	for f := range 600 {
 		b.Render(time.Duration(f) * time.Second / 30)

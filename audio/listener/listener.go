@@ -59,6 +59,9 @@ type Opts struct {
 	Detector  Detector      // optional wake-word engine
 	// FlushLimit caps the silence fed after the mic ends to let a turn finish.
 	FlushLimit time.Duration
+	// MuteSwitch, if set, is read for every block: while it reports true the loop is
+	// muted, whatever SetMuted said (a hardware switch wins).
+	MuteSwitch interface{ State() bool }
 }
 
 // Listener is the loop. Create with New, run with Run.
@@ -99,8 +102,10 @@ func (l *Listener) PreRoll() *audio.PreRoll { return l.preroll }
 // sees zeroed blocks with Muted set).
 func (l *Listener) SetMuted(m bool) { l.muted.Store(m) }
 
-// Muted reports the mute state.
-func (l *Listener) Muted() bool { return l.muted.Load() }
+// Muted reports the mute state: SetMuted's, or the mute switch's.
+func (l *Listener) Muted() bool {
+	return l.muted.Load() || (l.o.MuteSwitch != nil && l.o.MuteSwitch.State())
+}
 
 // Blocks returns the number of blocks processed.
 func (l *Listener) Blocks() int64 { return l.blocks.Load() }
@@ -145,7 +150,7 @@ func (l *Listener) process(h Handler) {
 	s := &l.step
 	s.Flush, s.SpeechProb, s.Speech = false, 0, false
 	s.Wakes = l.wakes[:0]
-	s.Muted = l.muted.Load()
+	s.Muted = l.Muted()
 	if s.Muted {
 		clear(s.Block.Samples[:])
 		l.preroll.Reset()
@@ -179,7 +184,7 @@ func (l *Listener) flush(ctx context.Context, h Handler, sample int64) error {
 		s.Block.Start = sample
 		sample += audio.BlockSamples
 		s.Wakes = l.wakes[:0]
-		s.Flush, s.SpeechProb, s.Speech, s.Muted = true, 0, false, l.muted.Load()
+		s.Flush, s.SpeechProb, s.Speech, s.Muted = true, 0, false, l.Muted()
 		h.HandleBlock(s)
 		l.blocks.Add(1)
 	}

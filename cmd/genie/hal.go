@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/genie-voice/genie/configs"
@@ -25,12 +24,12 @@ func runHAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return errUsage
 	}
 	fs := newFlagSet("hal test", stderr)
-	config := fs.String("config", "", "board profile YAML (its hal section is simulated)")
+	config := fs.String("config", "configs/bench.yaml", "board profile (its hal section is simulated)")
 	out := fs.String("out", "hal-frames", "directory for the PNG and GIF frames")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	cfg, err := halConfig(*config, stderr)
+	cfg, err := halConfig(*config)
 	if err != nil {
 		return err
 	}
@@ -47,30 +46,12 @@ func runHAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
-// halConfig returns the hal section of the board profile at path.
-//
-// TODO(lead): once configs/load.go exists, replace the body with
-//
-//	c, err := configs.Load(path)
-//	if err != nil { return configs.HAL{}, err }
-//	return c.HAL, nil
-//
-// Until then it checks that the file exists and uses the built-in bench hardware.
-func halConfig(path string, stderr io.Writer) (configs.HAL, error) {
-	if path != "" {
-		if _, err := os.Stat(path); err != nil {
-			return configs.HAL{}, fmt.Errorf("hal test: %w", err)
-		}
-		fmt.Fprintf(stderr, "genie: configs.Load is not available yet; simulating the built-in bench board instead of %s\n", path)
+// halConfig returns the hal section of the board profile at path (a file or a
+// built-in profile name).
+func halConfig(path string) (configs.HAL, error) {
+	c, err := configs.Load(path)
+	if err != nil {
+		return configs.HAL{}, err
 	}
-	return benchHAL(), nil
-}
-
-// benchHAL is the bench board: a 12-LED ring and a 320x240 screen, both recording fakes.
-func benchHAL() configs.HAL {
-	return configs.HAL{
-		LEDs:    configs.LEDs{Driver: configs.DriverFake, Count: 12, Intensity: 255},
-		Screen:  configs.Screen{Driver: configs.DriverFake, Width: 320, Height: 240},
-		Buttons: []configs.Button{{Name: "action", Driver: "fake"}, {Name: "mute", Driver: "fake"}},
-	}
+	return c.HAL, nil
 }

@@ -31,6 +31,8 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	listen := fs.String("listen", "", "Wyoming: address to serve Home Assistant on, e.g. 127.0.0.1:10700 (implies --upstream wyoming)")
 	vad := fs.String("vad", "", `voice activity detector: "energy", "neural" or "none" (overrides the profile)`)
 	vadModel := fs.String("vad-model", "", "neural VAD: model name or manifest path")
+	muted := fs.Bool("muted", false, "start with the microphones muted (as if the mute switch were on)")
+	frames := fs.String("frames", "", "write the board's LED and screen frames of the run to this directory (PNG and GIF)")
 	mdns := fs.Bool("mdns", true, "Wyoming: advertise _wyoming._tcp by mDNS (the profile decides unless given)")
 	pressAt := fs.String("press-at", "", `bench: press push-to-talk at these offsets, e.g. "1.5s,9s"; "none" for no presses`)
 	maxUtt := fs.Duration("max-utterance", 0, "cap on one utterance (overrides dialog.max_utterance)")
@@ -108,7 +110,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		events = nil
 	}
 	logger := log.New(stderr, "genie: ", 0)
-	st, err := runtime.Run(ctx, c, runtime.Opts{Events: events, EventsJSON: *eventsJSON, Logf: logger.Printf})
+	st, err := runtime.Run(ctx, c, runtime.Opts{Events: events, EventsJSON: *eventsJSON, Logf: logger.Printf, Frames: *frames, StartMuted: *muted})
 	if err != nil {
 		return err
 	}

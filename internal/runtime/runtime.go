@@ -23,6 +23,7 @@ import (
 	"github.com/genie-voice/genie/dialog/event"
 	"github.com/genie-voice/genie/dialog/local"
 	"github.com/genie-voice/genie/dialog/wyoming"
+	"github.com/genie-voice/genie/hal"
 )
 
 // Opts are the run's options beyond the profile.
@@ -37,6 +38,13 @@ type Opts struct {
 	// Start, if set, holds the listener loop until it is closed (for example until a
 	// server has connected); everything else is already running.
 	Start <-chan struct{}
+	// Frames, if set, is a directory where the board's LED and screen frames of the run
+	// are written as PNG (and a GIF) at the end.
+	Frames string
+	// Buses, if set, replaces the host's buses for the HAL (fakes in tests).
+	Buses hal.Buses
+	// StartMuted starts with the microphones muted, as if the mute switch were on.
+	StartMuted bool
 }
 
 // Stats are figures from a finished run.
@@ -106,6 +114,30 @@ func Run(ctx context.Context, c *configs.Config, o Opts) (Stats, error) {
 
 	printed := startPrinter(bus, o.Events, o.EventsJSON)
 
+	// Frames of a file run are rendered on the mic clock (the same frames at any speed),
+	// which costs a render per 33 ms of audio: only when they are wanted.
+	board, err := hal.Open(c.HAL, &hal.Opts{Buses: o.Buses, SampleClock: lockstep && o.Frames != "", Record: o.Frames != "", Logf: o.Logf})
+	if err != nil {
+		spk.close()
+		return Stats{}, fmt.Errorf("runtime: %w", err)
+	}
+	defer board.Close()
+	if o.StartMuted {
+		board.SetMute(true)
+	}
+	// The board runs until the bus closes, not until ctx ends: with a lockstep bus a
+	// subscriber that stopped reading would block the last events.
+	boardEvents := bus.Subscribe(256)
+	boardDone := make(chan struct{})
+	boardCtx, boardCancel := context.WithCancel(context.Background())
+	defer boardCancel()
+	go func() {
+		defer close(boardDone)
+		if err := board.Run(boardCtx, boardEvents); err != nil {
+			o.Logf("hal: %v", err)
+		}
+	}()
+
 	wake, err := buildWake(c)
 	if err != nil {
 		spk.close()
@@ -113,6 +145,7 @@ func Run(ctx context.Context, c *configs.Config, o Opts) (Stats, error) {
 	}
 	lst, err = listener.New(mic, listener.Opts{
 		PreRoll: c.Listener.PreRoll, Detector: wake.detector, VAD: wake.vad, Threshold: float32(c.VAD.Threshold),
+		MuteSwitch: board.Mute(),
 	})
 	if err != nil {
 		spk.close()
@@ -134,7 +167,7 @@ func Run(ctx context.Context, c *configs.Config, o Opts) (Stats, error) {
 		upErr <- upstream.Run(ctx, dialog.Link{Up: up, Down: down})
 	}()
 
-	inputs := []dialog.Inputs{}
+	inputs := []dialog.Inputs{boardInputs{board.Inputs()}}
 	if ptt := c.Triggers.PushToTalk; ptt.Enabled && len(ptt.PressAt) > 0 {
 		inputs = append(inputs, NewSchedule("action", ptt.PressAt))
 	}
@@ -173,6 +206,12 @@ func Run(ctx context.Context, c *configs.Config, o Opts) (Stats, error) {
 	spkErr := spk.close()
 	bus.Close()
 	<-printed
+	<-boardDone
+	if o.Frames != "" {
+		if err := board.WriteFrames(o.Frames); err != nil {
+			o.Logf("hal: frames: %v", err)
+		}
+	}
 
 	st := Stats{
 		Blocks: lst.Blocks(), AudioTime: audio.SampleTime(lst.Blocks() * audio.BlockSamples),

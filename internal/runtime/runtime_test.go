@@ -203,3 +203,53 @@ func TestWakeWordTurnEndsByNeuralVAD(t *testing.T) {
 		t.Errorf("utterance is %v long", d)
 	}
 }
+
+func TestMutedBoardHearsNoWakeAndSendsNothing(t *testing.T) {
+	models := sharedModels(t)
+	dir := t.TempDir()
+	c := benchConfig(t, dir)
+	c.Mic.File = "../../testdata/okay_nabu_turn_16k.wav"
+	c.Triggers.PushToTalk.PressAt = nil
+	c.Wakeword.Models = []configs.WakeModel{{Path: filepath.Join(models, "okay_nabu.json")}}
+	var out bytes.Buffer
+	if _, err := Run(context.Background(), c, Opts{Events: &out, StartMuted: true}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("timeline:\n%s", out.String())
+	for _, bad := range []string{"wake", "utterance-start", "saved", "listening"} {
+		if strings.Contains(out.String(), bad) {
+			t.Errorf("muted run shows %q", bad)
+		}
+	}
+	if !strings.Contains(out.String(), "muted") {
+		t.Error("the dialog never showed the muted state")
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "utterance-*.wav")); len(m) != 0 {
+		t.Errorf("muted run saved %v", m)
+	}
+	// The unmuted run of the same file wakes: the test above is not vacuous.
+	c.DataDir = filepath.Join(dir, "state2")
+	out.Reset()
+	if _, err := Run(context.Background(), c, Opts{Events: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `wake            source="okay_nabu"`) {
+		t.Errorf("unmuted run did not wake:\n%s", out.String())
+	}
+}
+
+func TestBenchRunWritesBoardFrames(t *testing.T) {
+	dir := t.TempDir()
+	frames := filepath.Join(dir, "frames")
+	if _, err := Run(context.Background(), benchConfig(t, dir), Opts{Frames: frames}); err != nil {
+		t.Fatal(err)
+	}
+	for _, state := range []string{"listening", "speaking"} {
+		if m, _ := filepath.Glob(filepath.Join(frames, "*"+state+"*.png")); len(m) == 0 {
+			t.Errorf("no %s frame written", state)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(frames, "board.gif")); err != nil {
+		t.Error(err)
+	}
+}
