@@ -1,0 +1,124 @@
+package vad
+
+import "github.com/genie-voice/genie/audio"
+
+// NumSubBandFeatures is the length of a SubBand feature vector.
+const NumSubBandFeatures = numBands + 9
+
+// SubBandFeatures is what SubBand's logistic model sees for one block: the 16 sub-band
+// SNRs (dB/10, 62 Hz..8 kHz, low to high), then the full-band SNR, the largest sub-band
+// SNR, the fraction of sub-bands more than 10 dB above their floor, the spread of the
+// sub-band SNRs, two smoothed full-band SNRs (about 50 ms and 200 ms), a smoothed mean
+// SNR over the 250 Hz..4 kHz bands (about 200 ms), the full-band SNR change since the
+// 200 ms average, and the smoothed full-band SNR over about 1 s.
+type SubBandFeatures [NumSubBandFeatures]float32
+
+// SubBandWeights is a logistic model over SubBandFeatures: the probability of speech is
+// 1/(1+exp(-(Bias + Σ W[i]·f[i]))).
+type SubBandWeights struct {
+	W    SubBandFeatures
+	Bias float32
+}
+
+// SubBand is the default classic VAD: sub-band SNRs over minimum-statistics noise floors
+// scored by a logistic model. It implements audio.VAD.
+type SubBand struct {
+	t       tracker
+	w       SubBandWeights
+	fast    float32 // smoothed full-band SNR, dB
+	slow    float32
+	speech  float32 // smoothed 250 Hz..4 kHz mean SNR, dB
+	long    float32
+	f       SubBandFeatures
+	started bool
+}
+
+// NewSubBand returns a SubBand detector with weights w, or DefaultSubBandWeights if w is nil.
+func NewSubBand(w *SubBandWeights) *SubBand {
+	d := &SubBand{w: DefaultSubBandWeights}
+	if w != nil {
+		d.w = *w
+	}
+	return d
+}
+
+// Process returns the probability, 0..1, that b holds speech. It allocates nothing.
+func (d *SubBand) Process(b *audio.Block) float32 {
+	d.Analyze(b, &d.f)
+	x := d.w.Bias
+	for i, v := range d.f {
+		x += d.w.W[i] * v
+	}
+	return sigmoid(x)
+}
+
+// Analyze advances the detector by one block, like Process, and writes the block's
+// features to f instead of scoring them. It is used to fit and inspect the model.
+func (d *SubBand) Analyze(b *audio.Block, f *SubBandFeatures) {
+	d.t.update(b)
+	var sum, sum2, maxSNR, over, speech float32
+	for k := 0; k < numBands; k++ {
+		s := d.t.snr(k)
+		if s > 50 {
+			s = 50
+		}
+		f[k] = s / 10
+		sum += s
+		sum2 += s * s
+		if s > maxSNR {
+			maxSNR = s
+		}
+		if s > 10 {
+			over++
+		}
+		if k >= 3 && k < 14 {
+			speech += s
+		}
+	}
+	speech /= 11
+	mean := sum / numBands
+	spread := sum2/numBands - mean*mean
+	full := d.t.snr(fullTrack)
+	if full > 50 {
+		full = 50
+	}
+	if !d.started {
+		d.fast, d.slow, d.speech, d.long = full, full, speech, full
+		d.started = true
+	}
+	d.fast += 0.2 * (full - d.fast)
+	d.slow += 0.05 * (full - d.slow)
+	d.speech += 0.05 * (speech - d.speech)
+	d.long += 0.01 * (full - d.long)
+	f[numBands] = full / 10
+	f[numBands+1] = maxSNR / 10
+	f[numBands+2] = over / numBands
+	f[numBands+3] = sqrt32(spread) / 10
+	f[numBands+4] = d.fast / 10
+	f[numBands+5] = d.slow / 10
+	f[numBands+6] = d.speech / 10
+	f[numBands+7] = (full - d.slow) / 10
+	f[numBands+8] = d.long / 10
+}
+
+// Reset forgets all state, as at the start of a stream.
+func (d *SubBand) Reset() {
+	w := d.w
+	*d = SubBand{w: w}
+}
+
+func sqrt32(x float32) float32 {
+	if x <= 0 {
+		return 0
+	}
+	g := x
+	if g > 1 {
+		g = x / 2
+	}
+	for range 12 {
+		g = 0.5 * (g + x/g)
+	}
+	return g
+}
+
+var _ audio.VAD = (*SubBand)(nil)
