@@ -6,15 +6,15 @@ import (
 	"github.com/genie-voice/genie/audio"
 )
 
-// Sub-bands of the spectrum, roughly mel spaced, as FFT bin ranges [lo, hi) of 62.5 Hz
-// bins: 62 Hz .. 8 kHz. Track numBands is the full band (bins 1..128).
+// Sub-bands of the spectrum, roughly mel spaced, as ranges [lo, hi) of 125 Hz bins:
+// 125 Hz .. 8 kHz. Track numBands is the full band (bins 1..64).
 const (
 	numBands  = 16
 	numTracks = numBands + 1
 	fullTrack = numBands
 )
 
-var bandEdges = [numBands + 1]int{1, 3, 5, 7, 9, 12, 15, 19, 23, 28, 34, 41, 49, 59, 72, 88, 129}
+var bandEdges = [numBands + 1]int{1, 2, 3, 4, 5, 6, 8, 10, 12, 14, 17, 20, 24, 29, 35, 44, numBins}
 
 // Minimum-statistics noise tracking: the floor is the minimum of the smoothed energy over
 // numSub sub-windows of subLen blocks (1.6 s), so it follows a step in stationary noise
@@ -34,16 +34,17 @@ const dbPerLog2 = 3.0102999566398
 // tracker follows the energy and noise floor of numTracks bands.
 type tracker struct {
 	frame  [frameLen]float32 // last 256 samples, scaled to ±1
-	z      [halfLen]complex64
+	z      fftScratch
 	pow    [numBins]float32
-	energy [numTracks]float32 // dB, this block
-	smooth [numTracks]float32 // dB, smoothed over blocks
-	floor  [numTracks]float32 // dB, noise floor estimate
-	curMin [numTracks]float32
-	mins   [numSub][numTracks]float32
-	sub    int   // sub-window being filled
-	pos    int   // blocks in the current sub-window
-	blocks int64 // blocks since Reset
+	energy [numTracks]float32         // dB, this block
+	smooth [numTracks]float32         // dB, smoothed over blocks
+	floor  [numTracks]float32         // dB, noise floor estimate
+	curMin [numTracks]float32         // dB, minimum of the sub-window being filled
+	mins   [numSub][numTracks]float32 // dB, minima of the last numSub sub-windows
+	ring   [numTracks]float32         // dB, minimum over mins
+	sub    int                        // sub-window being filled
+	pos    int                        // blocks in the current sub-window
+	blocks int64                      // blocks since Reset
 }
 
 // bandFloorDB is floorDB scaled to each band's bin count.
@@ -86,6 +87,7 @@ func (t *tracker) update(b *audio.Block) {
 				t.mins[s][k] = math.MaxFloat32
 			}
 		}
+		t.ring = t.mins[0]
 		t.curMin = t.energy
 	}
 	for k := range t.energy {
@@ -101,18 +103,18 @@ func (t *tracker) update(b *audio.Block) {
 		if s < t.curMin[k] {
 			t.curMin[k] = s
 		}
-		f := t.curMin[k]
-		for j := range t.mins {
-			if m := t.mins[j][k]; m < f {
-				f = m
-			}
-		}
-		t.floor[k] = f
+		t.floor[k] = min(t.curMin[k], t.ring[k])
 	}
 	if t.pos++; t.pos == subLen {
 		t.mins[t.sub] = t.curMin
 		t.sub = (t.sub + 1) % numSub
 		t.pos = 0
+		t.ring = t.mins[0]
+		for j := 1; j < numSub; j++ {
+			for k := range t.ring {
+				t.ring[k] = min(t.ring[k], t.mins[j][k])
+			}
+		}
 		for k := range t.curMin {
 			t.curMin[k] = math.MaxFloat32
 		}
