@@ -9,12 +9,14 @@ import (
 // Sub-bands of the spectrum, roughly mel spaced, as ranges [lo, hi) of 125 Hz bins:
 // 125 Hz .. 8 kHz. Track numBands is the full band (bins 1..64).
 const (
-	numBands  = 16
+	numBands  = 12
 	numTracks = numBands + 1
 	fullTrack = numBands
 )
 
-var bandEdges = [numBands + 1]int{1, 2, 3, 4, 5, 6, 8, 10, 12, 14, 17, 20, 24, 29, 35, 44, numBins}
+// Every band spans at least two bins: a one-bin band of noise swings too much (its
+// energy is exponentially distributed) to tell from speech.
+var bandEdges = [numBands + 1]int{1, 3, 5, 7, 9, 12, 15, 19, 24, 30, 37, 46, numBins}
 
 // Minimum-statistics noise tracking: the floor is the minimum of the smoothed energy over
 // numSub sub-windows of subLen blocks (1.6 s), so it follows a step in stationary noise
@@ -22,7 +24,9 @@ var bandEdges = [numBands + 1]int{1, 2, 3, 4, 5, 6, 8, 10, 12, 14, 17, 20, 24, 2
 const (
 	subLen    = 20
 	numSub    = 8
-	smoothing = 0.4 // weight of the new block in the smoothed energy
+	smoothing = 0.5  // weight of the new block in the smoothed energy
+	noiseGate = 6    // dB above the floor a block may be and still count as noise
+	noiseRate = 0.05 // weight of a noise block in the noise level (about 200 ms)
 	// floorDB is the lowest noise floor, per bin: white noise at about -80 dBFS, so
 	// digital silence does not make every later sound infinitely loud.
 	floorDB = -60
@@ -38,7 +42,8 @@ type tracker struct {
 	pow    [numBins]float32
 	energy [numTracks]float32         // dB, this block
 	smooth [numTracks]float32         // dB, smoothed over blocks
-	floor  [numTracks]float32         // dB, noise floor estimate
+	floor  [numTracks]float32         // dB, minimum-statistics floor
+	noise  [numTracks]float32         // dB, mean level of blocks near the floor
 	curMin [numTracks]float32         // dB, minimum of the sub-window being filled
 	mins   [numSub][numTracks]float32 // dB, minima of the last numSub sub-windows
 	ring   [numTracks]float32         // dB, minimum over mins
@@ -103,7 +108,18 @@ func (t *tracker) update(b *audio.Block) {
 		if s < t.curMin[k] {
 			t.curMin[k] = s
 		}
-		t.floor[k] = min(t.curMin[k], t.ring[k])
+		fl := min(t.curMin[k], t.ring[k])
+		t.floor[k] = fl
+		// The minimum sits well below the noise's typical level; average the blocks
+		// that are close to it for an unbiased noise level, never below the minimum.
+		n := t.noise[k]
+		if first {
+			n = s
+		}
+		if s < fl+noiseGate {
+			n += noiseRate * (s - n)
+		}
+		t.noise[k] = max(n, fl)
 	}
 	if t.pos++; t.pos == subLen {
 		t.mins[t.sub] = t.curMin
@@ -121,9 +137,9 @@ func (t *tracker) update(b *audio.Block) {
 	}
 }
 
-// snr returns band k's energy over its noise floor in dB, at least 0.
+// snr returns band k's smoothed energy over its noise level in dB, at least 0.
 func (t *tracker) snr(k int) float32 {
-	d := t.energy[k] - t.floor[k]
+	d := t.smooth[k] - t.noise[k]
 	if d < 0 {
 		return 0
 	}

@@ -5,8 +5,8 @@ import "github.com/genie-voice/genie/audio"
 // NumSubBandFeatures is the length of a SubBand feature vector.
 const NumSubBandFeatures = numBands + 9
 
-// SubBandFeatures is what SubBand's logistic model sees for one block: the 16 sub-band
-// SNRs (dB/10, 62 Hz..8 kHz, low to high), then the full-band SNR, the largest sub-band
+// SubBandFeatures is what SubBand's logistic model sees for one block: the 12 sub-band
+// SNRs (dB/10, 125 Hz..8 kHz, low to high), then the full-band SNR, the largest sub-band
 // SNR, the fraction of sub-bands more than 10 dB above their floor, the spread of the
 // sub-band SNRs, two smoothed full-band SNRs (about 50 ms and 200 ms), a smoothed mean
 // SNR over the 250 Hz..4 kHz bands (about 200 ms), the full-band SNR change since the
@@ -56,7 +56,7 @@ func (d *SubBand) Process(b *audio.Block) float32 {
 // features to f instead of scoring them. It is used to fit and inspect the model.
 func (d *SubBand) Analyze(b *audio.Block, f *SubBandFeatures) {
 	d.t.update(b)
-	var sum, sum2, maxSNR, over, speech float32
+	var sum, sum2, maxSNR, over, speech, nSpeech float32
 	for k := 0; k < numBands; k++ {
 		s := d.t.snr(k)
 		if s > 50 {
@@ -71,11 +71,12 @@ func (d *SubBand) Analyze(b *audio.Block, f *SubBandFeatures) {
 		if s > 10 {
 			over++
 		}
-		if k >= 3 && k < 14 {
+		if bandEdges[k] >= 2 && bandEdges[k+1] <= 33 { // 250 Hz .. 4 kHz
 			speech += s
+			nSpeech++
 		}
 	}
-	speech /= 11
+	speech /= nSpeech
 	mean := sum / numBands
 	spread := sum2/numBands - mean*mean
 	full := d.t.snr(fullTrack)

@@ -4,12 +4,12 @@ package vad
 
 // DefaultSubBandWeights is SubBand's logistic model, fitted by scripts/vadfit.
 var DefaultSubBandWeights = SubBandWeights{
-	W:    SubBandFeatures{0.11, 0.258952, 0.174338, -0.0286425, 0.0763352, -0.107375, -0.312789, 0.124284, 0.0105426, -0.166416, -0.0226387, 0.118684, 0.25642, 0.123953, -0.541553, 0.463188, 3.86983, 0.295597, -0.43515, -0.737688, -2.07263, 6.23438, -0.520727, -3.362, -4.54244},
-	Bias: -1.34506,
+	W:    SubBandFeatures{0.437213, 0.635744, -0.0343569, -0.590488, 0.244308, -0.138435, -0.229821, 0.369128, 0.22692, -0.337066, -0.0246888, 0.25979, 5.4122, 0.459522, -0.978395, -0.72428, -2.68064, 7.87216, -0.252095, -4.22225, -6.16144},
+	Bias: -1.01934,
 }
 
 // DefaultFullBandWeights is FullBand's logistic model, fitted by scripts/vadfit.
 var DefaultFullBandWeights = FullBandWeights{
-	W:    FullBandFeatures{0.201232, 0.479959, 1.24537},
-	Bias: -0.774587,
+	W:    FullBandFeatures{0.177885, 0.547877, 1.11378},
+	Bias: -0.770183,
 }
