@@ -6,6 +6,11 @@
 // Usage:
 //
 //	go run ./scripts/vadset -out out/vadset [-seed 1] [-part test|train] [-scenes 4] [-scene-len 45s]
+//	                        [-noises white,pink,babble,music,hum] [-snrs 10,0]
+//
+// The unit-test fixture in testdata/vad is the smallest such set:
+//
+//	go run ./scripts/vadset -out testdata/vad -seed 8 -scenes 1 -scene-len 5s -noises white -snrs 10
 //
 // It writes DIR/<scene>_<noise>_<snr>.wav (16 kHz mono s16; snr is "clean", "10db" or
 // "0db") and DIR/labels.csv with one row "file,start_s,end_s" per speech interval. Every
@@ -36,6 +41,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -136,16 +142,42 @@ func main() {
 	part := flag.String("part", "test", "voice/sentence half: test (even indices) or train (odd)")
 	scenes := flag.Int("scenes", 4, "number of speech tracks; each is mixed with every noise condition")
 	sceneLen := flag.Duration("scene-len", 45*time.Second, "length of one scene")
+	noises := flag.String("noises", "white,pink,babble,music,hum", "noise types to mix in (besides clean)")
+	snrs := flag.String("snrs", "10,0", "SNRs in dB for every noise type")
 	flag.Parse()
-	if err := run(*out, *seed, *part, *scenes, *sceneLen); err != nil {
+	if err := run(*out, *seed, *part, *scenes, *sceneLen, *noises, *snrs); err != nil {
 		fmt.Fprintf(os.Stderr, "vadset: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(out string, seed uint64, part string, nScenes int, sceneLen time.Duration) error {
+func run(out string, seed uint64, part string, nScenes int, sceneLen time.Duration, noiseList, snrList string) error {
 	if out == "" {
 		return errors.New("-out is required")
+	}
+	if sceneLen < 3*time.Second {
+		return errors.New("-scene-len must be at least 3s")
+	}
+	useNoise := map[string]bool{}
+	for _, n := range strings.Split(noiseList, ",") {
+		switch n = strings.TrimSpace(n); n {
+		case "white", "pink", "babble", "music", "hum":
+			useNoise[n] = true
+		case "":
+		default:
+			return fmt.Errorf("-noises: unknown noise %q", n)
+		}
+	}
+	var snrs []int
+	for _, v := range strings.Split(snrList, ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		d, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("-snrs: %q is not an integer dB", v)
+		}
+		snrs = append(snrs, d)
 	}
 	var pick int
 	switch part {
@@ -269,7 +301,10 @@ func run(out string, seed uint64, part string, nScenes int, sceneLen time.Durati
 			return err
 		}
 		for _, nz := range noises {
-			for _, snr := range []int{10, 0} {
+			if !useNoise[nz.name] {
+				continue
+			}
+			for _, snr := range snrs {
 				name := fmt.Sprintf("%s_%s_%ddb.wav", base, nz.name, snr)
 				if err := writeScene(out, name, sc.speech, nz.pcm, float64(snr), sc, lw); err != nil {
 					return err
@@ -284,8 +319,8 @@ func run(out string, seed uint64, part string, nScenes int, sceneLen time.Durati
 	if err := labels.Close(); err != nil {
 		return err
 	}
-	fmt.Printf("vadset: %d scenes × 11 conditions, %d speech intervals per condition, %d TTS clips, in %s\n",
-		nScenes, total, len(cache), out)
+	fmt.Printf("vadset: %d scenes × %d conditions, %d speech intervals per condition, %d TTS clips, in %s\n",
+		nScenes, 1+len(useNoise)*len(snrs), total, len(cache), out)
 	return nil
 }
 
