@@ -18,38 +18,105 @@ const (
 // energy is exponentially distributed) to tell from speech.
 var bandEdges = [numBands + 1]int{1, 3, 5, 7, 9, 12, 15, 19, 24, 30, 37, 46, numBins}
 
-// Minimum-statistics noise tracking: the floor is the minimum of the smoothed energy over
-// numSub sub-windows of subLen blocks (1.6 s), so it follows a step in stationary noise
-// within 1.6 s while speech, which pauses between words, rarely lifts it.
+// Noise tracking. Each band's power is smoothed over blocks in the linear domain (fast
+// attack, about 3 dB per block release), which also averages out the beating of
+// low-pitched periodic noise such as 50/60 Hz hum against the 10 ms hop. The floor is the
+// minimum of the smoothed level over numSub sub-windows of subLen blocks (1.6 s), so it
+// follows a step in stationary noise within 1.6 s while speech, which pauses between
+// words, rarely lifts it. The minimum sits well below the noise's typical level, so the
+// noise level is the average of the blocks within noiseGate of the floor.
 const (
 	subLen    = 20
 	numSub    = 8
-	smoothing = 0.5  // weight of the new block in the smoothed energy
+	smoothing = 0.5  // weight of the new block in the smoothed power
 	noiseGate = 6    // dB above the floor a block may be and still count as noise
 	noiseRate = 0.05 // weight of a noise block in the noise level (about 200 ms)
-	// floorDB is the lowest noise floor, per bin: white noise at about -80 dBFS, so
-	// digital silence does not make every later sound infinitely loud.
+	// floorDB is the lowest level, per bin: white noise at about -80 dBFS, so digital
+	// silence does not make every later sound infinitely loud.
 	floorDB = -60
 )
 
 // dbPerLog2 converts log2 of a power ratio to dB.
 const dbPerLog2 = 3.0102999566398
 
-// tracker follows the energy and noise floor of numTracks bands.
+// level tracks one band: its smoothed level, minimum-statistics floor and noise level.
+type level struct {
+	power  float32 // smoothed power, linear
+	db     float32 // smoothed power, dB
+	curMin float32 // dB, minimum of the sub-window being filled
+	mins   [numSub]float32
+	floor  float32 // dB, minimum over the last numSub sub-windows and the current one
+	ring   float32 // dB, minimum over mins
+	noise  float32 // dB
+}
+
+// update adds one block's band power p (linear); minDB is the band's lowest level.
+// first marks the first block of a stream.
+func (l *level) update(p, minDB float32, first bool) {
+	if first {
+		l.power = p
+		l.curMin, l.ring = math.MaxFloat32, math.MaxFloat32
+		for i := range l.mins {
+			l.mins[i] = math.MaxFloat32
+		}
+	} else {
+		l.power += smoothing * (p - l.power)
+	}
+	db := max(dbPerLog2*log2f(l.power+1e-30), minDB)
+	l.db = db
+	l.curMin = min(l.curMin, db)
+	l.floor = min(l.curMin, l.ring)
+	n := l.noise
+	if first {
+		n = db
+	}
+	if db < l.floor+noiseGate {
+		n += noiseRate * (db - n)
+	}
+	l.noise = max(n, l.floor)
+}
+
+// endSub closes the current sub-window into slot sub of the ring.
+func (l *level) endSub(sub int) {
+	l.mins[sub] = l.curMin
+	l.curMin = math.MaxFloat32
+	l.ring = l.mins[0]
+	for _, m := range l.mins[1:] {
+		l.ring = min(l.ring, m)
+	}
+}
+
+// snr is the smoothed level over the noise level in dB, at least 0.
+func (l *level) snr() float32 { return max(l.db-l.noise, 0) }
+
+// clock counts blocks into sub-windows of the minimum statistics.
+type clock struct {
+	sub    int   // sub-window being filled
+	pos    int   // blocks in the current sub-window
+	blocks int64 // blocks since Reset
+}
+
+// tick advances by one block; it reports whether this is the stream's first block and,
+// if a sub-window just filled, its slot (else -1).
+func (c *clock) tick() (first bool, done int) {
+	first = c.blocks == 0
+	c.blocks++
+	done = -1
+	if c.pos++; c.pos == subLen {
+		done = c.sub
+		c.sub = (c.sub + 1) % numSub
+		c.pos = 0
+	}
+	return first, done
+}
+
+// tracker follows numTracks bands of a 256-sample FFT frame.
 type tracker struct {
-	frame  [frameLen]float32 // last 256 samples, scaled to ±1
-	z      fftScratch
-	pow    [numBins]float32
-	energy [numTracks]float32         // dB, this block
-	smooth [numTracks]float32         // dB, smoothed over blocks
-	floor  [numTracks]float32         // dB, minimum-statistics floor
-	noise  [numTracks]float32         // dB, mean level of blocks near the floor
-	curMin [numTracks]float32         // dB, minimum of the sub-window being filled
-	mins   [numSub][numTracks]float32 // dB, minima of the last numSub sub-windows
-	ring   [numTracks]float32         // dB, minimum over mins
-	sub    int                        // sub-window being filled
-	pos    int                        // blocks in the current sub-window
-	blocks int64                      // blocks since Reset
+	frame [frameLen]float32 // last 256 samples, scaled to ±1
+	z     fftScratch
+	pow   [numBins]float32
+	band  [numTracks]level
+	clk   clock
 }
 
 // bandFloorDB is floorDB scaled to each band's bin count.
@@ -62,8 +129,6 @@ func init() {
 	bandFloorDB[fullTrack] = floorDB + dbPerLog2*log2f(float32(bandEdges[numBands]-bandEdges[0]))
 }
 
-func (t *tracker) reset() { *t = tracker{} }
-
 // update analyses one block.
 func (t *tracker) update(b *audio.Block) {
 	copy(t.frame[:], t.frame[audio.BlockSamples:])
@@ -72,6 +137,7 @@ func (t *tracker) update(b *audio.Block) {
 		dst[i] = float32(s) * (1.0 / 32768)
 	}
 	powerSpectrum(&t.pow, &t.frame, &t.z)
+	first, done := t.clk.tick()
 	var total float32
 	for k := 0; k < numBands; k++ {
 		var e float32
@@ -79,71 +145,14 @@ func (t *tracker) update(b *audio.Block) {
 			e += p
 		}
 		total += e
-		t.energy[k] = dbPerLog2 * log2f(e+1e-20)
+		t.band[k].update(e, bandFloorDB[k], first)
 	}
-	t.energy[fullTrack] = dbPerLog2 * log2f(total+1e-20)
-
-	first := t.blocks == 0
-	t.blocks++
-	if first {
-		t.smooth = t.energy
-		for s := range t.mins {
-			for k := range t.mins[s] {
-				t.mins[s][k] = math.MaxFloat32
-			}
-		}
-		t.ring = t.mins[0]
-		t.curMin = t.energy
-	}
-	for k := range t.energy {
-		e := t.energy[k]
-		if e < bandFloorDB[k] {
-			e = bandFloorDB[k]
-		}
-		s := t.smooth[k] + smoothing*(e-t.smooth[k])
-		if first {
-			s = e
-		}
-		t.smooth[k] = s
-		if s < t.curMin[k] {
-			t.curMin[k] = s
-		}
-		fl := min(t.curMin[k], t.ring[k])
-		t.floor[k] = fl
-		// The minimum sits well below the noise's typical level; average the blocks
-		// that are close to it for an unbiased noise level, never below the minimum.
-		n := t.noise[k]
-		if first {
-			n = s
-		}
-		if s < fl+noiseGate {
-			n += noiseRate * (s - n)
-		}
-		t.noise[k] = max(n, fl)
-	}
-	if t.pos++; t.pos == subLen {
-		t.mins[t.sub] = t.curMin
-		t.sub = (t.sub + 1) % numSub
-		t.pos = 0
-		t.ring = t.mins[0]
-		for j := 1; j < numSub; j++ {
-			for k := range t.ring {
-				t.ring[k] = min(t.ring[k], t.mins[j][k])
-			}
-		}
-		for k := range t.curMin {
-			t.curMin[k] = math.MaxFloat32
+	t.band[fullTrack].update(total, bandFloorDB[fullTrack], first)
+	if done >= 0 {
+		for k := range t.band {
+			t.band[k].endSub(done)
 		}
 	}
-}
-
-// snr returns band k's smoothed energy over its noise level in dB, at least 0.
-func (t *tracker) snr(k int) float32 {
-	d := t.smooth[k] - t.noise[k]
-	if d < 0 {
-		return 0
-	}
-	return d
 }
 
 // log2f is log2(x) for x > 0 to about 1e-5, without math's float64 round trip.

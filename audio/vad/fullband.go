@@ -1,10 +1,6 @@
 package vad
 
-import (
-	"math"
-
-	"github.com/genie-voice/genie/audio"
-)
+import "github.com/genie-voice/genie/audio"
 
 // NumFullBandFeatures is the length of a FullBand feature vector.
 const NumFullBandFeatures = 3
@@ -19,18 +15,16 @@ type FullBandWeights struct {
 	Bias float32
 }
 
-// FullBand is the baseline classic VAD: the broadband energy of the block over a
-// minimum-statistics noise floor, scored by a logistic model. It implements audio.VAD.
+// FullBand is the baseline classic VAD: the broadband energy of the last 16 ms over its
+// noise level, with the same noise tracking as SubBand, scored by a logistic model. It
+// implements audio.VAD.
 type FullBand struct {
 	w          FullBandWeights
 	hist       [frameLen - audio.BlockSamples]float32 // high-passed samples before the block
 	prev       float32                                // last raw sample, for the high-pass
-	smooth     float32                                // dB
-	curMin     float32                                // dB
-	mins       [numSub]float32                        // dB
-	sub, pos   int
+	lvl        level
+	clk        clock
 	fast, slow float32 // smoothed SNR, dB
-	blocks     int64
 	f          FullBandFeatures
 }
 
@@ -55,8 +49,8 @@ func (d *FullBand) Process(b *audio.Block) float32 {
 
 // Analyze advances the detector by one block and writes its features to f.
 func (d *FullBand) Analyze(b *audio.Block, f *FullBandFeatures) {
-	// Energy of the last 256 samples (the same 16 ms span SubBand sees) after a
-	// first-difference high-pass that drops DC and most mains hum.
+	// Energy of the last 256 samples (the span SubBand sees) after a first-difference
+	// high-pass that drops DC and most mains hum.
 	var e float32
 	for _, h := range d.hist {
 		e += h * h
@@ -73,32 +67,14 @@ func (d *FullBand) Analyze(b *audio.Block, f *FullBandFeatures) {
 		}
 	}
 	d.prev = prev
-	db := dbPerLog2 * log2f(e+1e-20)
-	const floor = floorDB + 21 // about 128 bins at floorDB each
-	if db < floor {
-		db = floor
+	first, done := d.clk.tick()
+	// White noise at -80 dBFS over 256 samples, after the high-pass.
+	const minDB = -80 + 3 + 24.1
+	d.lvl.update(e, minDB, first)
+	if done >= 0 {
+		d.lvl.endSub(done)
 	}
-	first := d.blocks == 0
-	d.blocks++
-	if first {
-		d.smooth, d.curMin = db, db
-		for i := range d.mins {
-			d.mins[i] = math.MaxFloat32
-		}
-	}
-	d.smooth += smoothing * (db - d.smooth)
-	d.curMin = min(d.curMin, d.smooth)
-	fl := d.curMin
-	for _, m := range d.mins {
-		fl = min(fl, m)
-	}
-	if d.pos++; d.pos == subLen {
-		d.mins[d.sub] = d.curMin
-		d.sub = (d.sub + 1) % numSub
-		d.pos = 0
-		d.curMin = math.MaxFloat32
-	}
-	snr := min(max(db-fl, 0), 50)
+	snr := min(d.lvl.snr(), 50)
 	if first {
 		d.fast, d.slow = snr, snr
 	}

@@ -58,7 +58,7 @@ func (d *SubBand) Analyze(b *audio.Block, f *SubBandFeatures) {
 	d.t.update(b)
 	var sum, sum2, maxSNR, over, speech, nSpeech float32
 	for k := 0; k < numBands; k++ {
-		s := d.t.snr(k)
+		s := d.t.band[k].snr()
 		if s > 50 {
 			s = 50
 		}
@@ -79,7 +79,7 @@ func (d *SubBand) Analyze(b *audio.Block, f *SubBandFeatures) {
 	speech /= nSpeech
 	mean := sum / numBands
 	spread := sum2/numBands - mean*mean
-	full := d.t.snr(fullTrack)
+	full := d.t.band[fullTrack].snr()
 	if full > 50 {
 		full = 50
 	}

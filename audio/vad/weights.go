@@ -4,12 +4,12 @@ package vad
 
 // DefaultSubBandWeights is SubBand's logistic model, fitted by scripts/vadfit.
 var DefaultSubBandWeights = SubBandWeights{
-	W:    SubBandFeatures{0.437213, 0.635744, -0.0343569, -0.590488, 0.244308, -0.138435, -0.229821, 0.369128, 0.22692, -0.337066, -0.0246888, 0.25979, 5.4122, 0.459522, -0.978395, -0.72428, -2.68064, 7.87216, -0.252095, -4.22225, -6.16144},
-	Bias: -1.01934,
+	W:    SubBandFeatures{0.396046, 0.563871, -0.0785478, -0.677556, 0.321179, -0.1138, -0.231532, 0.314603, 0.226956, -0.370596, -0.0760645, 0.198885, 5.43678, 0.506214, -0.752046, -0.581858, -2.65593, 7.64433, -0.264244, -4.29114, -5.26259},
+	Bias: -1.1579,
 }
 
 // DefaultFullBandWeights is FullBand's logistic model, fitted by scripts/vadfit.
 var DefaultFullBandWeights = FullBandWeights{
-	W:    FullBandFeatures{0.177885, 0.547877, 1.11378},
-	Bias: -0.770183,
+	W:    FullBandFeatures{0.327014, 1.03385, 1.23028},
+	Bias: -0.623947,
 }

@@ -10,7 +10,7 @@
 //
 // The unit-test fixture in testdata/vad is the smallest such set:
 //
-//	go run ./scripts/vadset -out testdata/vad -seed 8 -scenes 1 -scene-len 5s -noises white -snrs 10
+//	go run ./scripts/vadset -out testdata/vad -seed 8 -scenes 1 -scene-len 6s -noises white -snrs 10
 //
 // It writes DIR/<scene>_<noise>_<snr>.wav (16 kHz mono s16; snr is "clean", "10db" or
 // "0db") and DIR/labels.csv with one row "file,start_s,end_s" per speech interval. Every
