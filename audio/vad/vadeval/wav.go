@@ -1,6 +1,8 @@
 package vadeval
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -38,6 +40,9 @@ func ReadWav(r io.ReadSeeker) (s []int16, err error) {
 			s, err = nil, fmt.Errorf("malformed wav: %v", p)
 		}
 	}()
+	if err := checkChunks(r); err != nil {
+		return nil, err
+	}
 	d := wav.NewDecoder(r)
 	d.ReadInfo()
 	if err := d.Err(); err != nil {
@@ -71,4 +76,45 @@ func ReadWav(r io.ReadSeeker) (s []int16, err error) {
 		return nil, fmt.Errorf("longer than %d samples (1 h)", maxWavSamples)
 	}
 	return out, nil
+}
+
+// checkChunks walks the RIFF chunk headers and rejects sizes that run past the end of
+// the stream before go-audio, which trusts them, tries to skip or allocate them. A data
+// chunk may claim more than is there (streaming writers leave it at 0xFFFFFFFF); it is
+// read to the end of the stream. It leaves r at its start.
+func checkChunks(r io.ReadSeeker) error {
+	size, err := r.Seek(0, io.SeekEnd)
+	if err != nil {
+		return fmt.Errorf("not a readable wav: %v", err)
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("not a readable wav: %v", err)
+	}
+	var hdr [12]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil || string(hdr[:4]) != "RIFF" || string(hdr[8:]) != "WAVE" {
+		return errors.New("not a RIFF/WAVE wav file")
+	}
+	pos := int64(12)
+	for pos+8 <= size {
+		var ch [8]byte
+		if _, err := io.ReadFull(r, ch[:]); err != nil {
+			return fmt.Errorf("not a readable wav: chunk at byte %d: %v", pos, err)
+		}
+		id, n := string(ch[:4]), int64(binary.LittleEndian.Uint32(ch[4:]))
+		if id == "data" {
+			break
+		}
+		if id == "fmt " && (n < 16 || n > 64) {
+			return fmt.Errorf("malformed wav: fmt chunk of %d bytes", n)
+		}
+		if n > size-pos-8 {
+			return fmt.Errorf("malformed wav: chunk %q at byte %d claims %d bytes, %d left", id, pos, n, size-pos-8)
+		}
+		pos += 8 + n + n&1
+		if _, err := r.Seek(pos, io.SeekStart); err != nil {
+			return fmt.Errorf("not a readable wav: %v", err)
+		}
+	}
+	_, err = r.Seek(0, io.SeekStart)
+	return err
 }
