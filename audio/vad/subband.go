@@ -1,9 +1,13 @@
 package vad
 
-import "github.com/genie-voice/genie/audio"
+import (
+	"math"
+
+	"github.com/genie-voice/genie/audio"
+)
 
 // NumSubBandFeatures is the length of a SubBand feature vector.
-const NumSubBandFeatures = numBands + 9
+const NumSubBandFeatures = numBands + 13
 
 // SubBandFeatures is what SubBand's logistic model sees for one block: the 12 sub-band
 // SNRs (dB/10, 125 Hz..8 kHz, low to high), then the full-band SNR, the largest sub-band
@@ -29,6 +33,9 @@ type SubBand struct {
 	slow    float32
 	speech  float32 // smoothed 250 Hz..4 kHz mean SNR, dB
 	long    float32
+	mod     float32 // smoothed |full-band SNR - 200 ms average|, dB
+	overAvg float32 // smoothed fraction of bands over 10 dB
+	maxAvg  float32 // smoothed largest band SNR, dB
 	f       SubBandFeatures
 	started bool
 }
@@ -59,8 +66,8 @@ func (d *SubBand) Analyze(b *audio.Block, f *SubBandFeatures) {
 	var sum, sum2, maxSNR, over, speech, nSpeech float32
 	for k := 0; k < numBands; k++ {
 		s := d.t.band[k].snr()
-		if s > 50 {
-			s = 50
+		if s > maxSNRdB {
+			s = maxSNRdB
 		}
 		f[k] = s / 10
 		sum += s
@@ -80,13 +87,17 @@ func (d *SubBand) Analyze(b *audio.Block, f *SubBandFeatures) {
 	mean := sum / numBands
 	spread := sum2/numBands - mean*mean
 	full := d.t.band[fullTrack].snr()
-	if full > 50 {
-		full = 50
+	if full > maxSNRdB {
+		full = maxSNRdB
 	}
 	if !d.started {
 		d.fast, d.slow, d.speech, d.long = full, full, speech, full
+		d.overAvg, d.maxAvg = over/numBands, maxSNR
 		d.started = true
 	}
+	d.mod += 0.1 * (abs32(full-d.slow) - d.mod)
+	d.overAvg += 0.2 * (over/numBands - d.overAvg)
+	d.maxAvg += 0.2 * (maxSNR - d.maxAvg)
 	d.fast += 0.2 * (full - d.fast)
 	d.slow += 0.05 * (full - d.slow)
 	d.speech += 0.05 * (speech - d.speech)
@@ -100,6 +111,17 @@ func (d *SubBand) Analyze(b *audio.Block, f *SubBandFeatures) {
 	f[numBands+6] = d.speech / 10
 	f[numBands+7] = (full - d.slow) / 10
 	f[numBands+8] = d.long / 10
+	f[numBands+9] = min(full, d.slow) / 10
+	f[numBands+10] = d.mod / 10
+	f[numBands+11] = d.overAvg
+	f[numBands+12] = d.maxAvg / 10
+}
+
+func abs32(x float32) float32 {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // Reset forgets all state, as at the start of a stream.
@@ -108,18 +130,11 @@ func (d *SubBand) Reset() {
 	*d = SubBand{w: w}
 }
 
-func sqrt32(x float32) float32 {
-	if x <= 0 {
-		return 0
-	}
-	g := x
-	if g > 1 {
-		g = x / 2
-	}
-	for range 12 {
-		g = 0.5 * (g + x/g)
-	}
-	return g
-}
+func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(max(x, 0)))) }
 
 var _ audio.VAD = (*SubBand)(nil)
+
+// maxSNRdB caps every SNR feature: beyond it a block is plainly speech, and uncapped
+// values (60 dB over digital silence) would hold the smoothed features up long after
+// speech ends.
+const maxSNRdB = 30

@@ -4,8 +4,8 @@ package vad
 
 // DefaultSubBandWeights is SubBand's logistic model, fitted by scripts/vadfit.
 var DefaultSubBandWeights = SubBandWeights{
-	W:    SubBandFeatures{0.396046, 0.563871, -0.0785478, -0.677556, 0.321179, -0.1138, -0.231532, 0.314603, 0.226956, -0.370596, -0.0760645, 0.198885, 5.43678, 0.506214, -0.752046, -0.581858, -2.65593, 7.64433, -0.264244, -4.29114, -5.26259},
-	Bias: -1.1579,
+	W:    SubBandFeatures{0.444391, 0.58334, 0.0206347, -0.626707, 0.334523, -0.0385062, -0.151983, 0.347182, 0.288123, -0.322252, -0.0557016, 0.361995, 4.71509, 0.425547, -0.263709, -0.99229, -1.93564, 7.44538, -0.566247, -3.88668, -7.83501, -0.627732, 5.63498, -1.83842, 0.377105},
+	Bias: -1.36936,
 }
 
 // DefaultFullBandWeights is FullBand's logistic model, fitted by scripts/vadfit.
