@@ -5,7 +5,7 @@
 //
 // SubBand, the default ("energy" in the CLI), measures 16 sub-band energies from a
 // 256-sample FFT per block, tracks each band's noise floor with minimum statistics over a
-// 1.6 s window, and feeds the sub-band SNRs and a few context features to a logistic model
+// 2.4 s window, and feeds the sub-band SNRs and a few context features to a logistic model
 // fitted offline on a synthetic labelled set (scripts/vadset, scripts/vadfit). FullBand is
 // the simpler variant it was measured against: the same noise tracking on the broadband
 // energy alone.

@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	go run ./scripts/vadset -out out/vadset [-seed 1] [-part test|train] [-scenes 4] [-scene-len 45s]
+//	go run ./scripts/vadset -out out/vadset [-seed 1] [-part test|train] [-scenes 4] [-scene-len 60s]
 //	                        [-noises white,pink,babble,music,hum] [-snrs 10,0]
 //
 // The unit-test fixture in testdata/vad is the smallest such set:
@@ -141,7 +141,7 @@ func main() {
 	seed := flag.Uint64("seed", 1, "random seed")
 	part := flag.String("part", "test", "voice/sentence half: test (even indices) or train (odd)")
 	scenes := flag.Int("scenes", 4, "number of speech tracks; each is mixed with every noise condition")
-	sceneLen := flag.Duration("scene-len", 45*time.Second, "length of one scene")
+	sceneLen := flag.Duration("scene-len", 60*time.Second, "length of one scene")
 	noises := flag.String("noises", "white,pink,babble,music,hum", "noise types to mix in (besides clean)")
 	snrs := flag.String("snrs", "10,0", "SNRs in dB for every noise type")
 	flag.Parse()
@@ -261,11 +261,15 @@ func run(out string, seed uint64, part string, nScenes int, sceneLen time.Durati
 				sc.intervals = append(sc.intervals, [2]int{pos + iv[0], pos + iv[1]})
 			}
 			pos += len(c.pcm)
-			// Pauses: mostly 0.8..3 s, sometimes short (0.2..0.8 s).
-			if rng.IntN(4) == 0 {
+			// Pauses: mostly 0.8..3 s, some short (0.2..0.8 s), some long (4..8 s) so
+			// the set holds stretches of noise alone, as a listening device mostly hears.
+			switch r := rng.IntN(12); {
+			case r < 3:
 				pos += int((0.2 + 0.6*rng.Float64()) * rate)
-			} else {
+			case r < 10:
 				pos += int((0.8 + 2.2*rng.Float64()) * rate)
+			default:
+				pos += int((4 + 4*rng.Float64()) * rate)
 			}
 		}
 		// Babble for this scene: 6 talkers from the same half, continuous speech.
@@ -500,9 +504,10 @@ func music(rng *rand.Rand, n int) []float64 {
 	return m
 }
 
-// hum is 50 Hz mains hum with odd and even harmonics up to 1 kHz and a slow 0.3 Hz
+// hum is 50 or 60 Hz mains hum with harmonics up to 1..1.2 kHz and a slow 0.3 Hz
 // amplitude wobble, plus a faint white floor.
 func hum(rng *rand.Rand, n int) []float64 {
+	f0 := float64(50 + 10*rng.IntN(2))
 	h := make([]float64, n)
 	ph := make([]float64, 20)
 	for k := range ph {
@@ -512,7 +517,7 @@ func hum(rng *rand.Rand, n int) []float64 {
 		t := float64(i) / rate
 		var x float64
 		for k := 1; k <= 20; k++ {
-			x += math.Sin(2*math.Pi*50*float64(k)*t+ph[k-1]) / float64(k)
+			x += math.Sin(2*math.Pi*f0*float64(k)*t+ph[k-1]) / float64(k)
 		}
 		h[i] = x*(1+0.1*math.Sin(2*math.Pi*0.3*t)) + 0.01*rng.NormFloat64()
 	}
