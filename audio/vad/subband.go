@@ -9,12 +9,22 @@ import (
 // NumSubBandFeatures is the length of a SubBand feature vector.
 const NumSubBandFeatures = numBands + 13
 
-// SubBandFeatures is what SubBand's logistic model sees for one block: the 12 sub-band
-// SNRs (dB/10, 125 Hz..8 kHz, low to high), then the full-band SNR, the largest sub-band
-// SNR, the fraction of sub-bands more than 10 dB above their floor, the spread of the
-// sub-band SNRs, two smoothed full-band SNRs (about 50 ms and 200 ms), a smoothed mean
-// SNR over the 250 Hz..4 kHz bands (about 200 ms), the full-band SNR change since the
-// 200 ms average, and the smoothed full-band SNR over about 1 s.
+// SubBandFeatures is what SubBand's logistic model sees for one block, SNRs in dB/10
+// capped at maxSNRdB, averages exponential with the time constant given:
+//
+//	0..11  the 12 sub-band SNRs, 125 Hz..8 kHz, low to high
+//	12     full-band SNR
+//	13     largest sub-band SNR
+//	14     fraction of sub-bands more than 10 dB above their noise
+//	15     spread (standard deviation) of the sub-band SNRs
+//	16, 17 full-band SNR averaged over about 50 ms and 200 ms
+//	18     mean SNR of the 250 Hz..4 kHz bands averaged over about 200 ms
+//	19     full-band SNR minus its 200 ms average
+//	20     full-band SNR averaged over about 1 s
+//	21     the smaller of the full-band SNR and its 200 ms average
+//	22     mean |full-band SNR - its 200 ms average| over about 100 ms (modulation)
+//	23     feature 14 averaged over about 50 ms
+//	24     feature 13 averaged over about 50 ms
 type SubBandFeatures [NumSubBandFeatures]float32
 
 // SubBandWeights is a logistic model over SubBandFeatures: the probability of speech is
