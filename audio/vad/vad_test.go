@@ -270,11 +270,6 @@ func BenchmarkSubBandBlock(b *testing.B) {
 	benchVAD(b, NewSubBand(nil))
 }
 
-// BenchmarkGMMBlock measures the experimental WebRTC-style detector; same budget.
-func BenchmarkGMMBlock(b *testing.B) {
-	benchVAD(b, NewGMM(nil))
-}
-
 // BenchmarkFullBandBlock measures the baseline detector; same budget.
 func BenchmarkFullBandBlock(b *testing.B) {
 	benchVAD(b, NewFullBand(nil))

@@ -13,9 +13,3 @@ var DefaultFullBandWeights = FullBandWeights{
 	W:    FullBandFeatures{0.456591, 0.594342, 1.13925},
 	Bias: -1.57592,
 }
-
-// DefaultGMMWeights is GMM's logistic model, fitted by scripts/vadfit.
-var DefaultGMMWeights = GMMWeights{
-	W:    GMMFeatures{0.245905, 0.71938, 0.89175, -0.259211, 1.37309, 0.0245552, -0.116898, 0.0960814},
-	Bias: -0.67461,
-}

@@ -19,7 +19,6 @@ import (
 var vadKinds = map[string]func() (audio.VAD, error){
 	"energy":   func() (audio.VAD, error) { return vad.NewSubBand(nil), nil },
 	"fullband": func() (audio.VAD, error) { return vad.NewFullBand(nil), nil },
-	"gmm":      func() (audio.VAD, error) { return vad.NewGMM(nil), nil },
 	"neural":   func() (audio.VAD, error) { return nil, errors.New("vad: neural VAD not available in this build") },
 }
 
