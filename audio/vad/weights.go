@@ -4,12 +4,12 @@ package vad
 
 // DefaultSubBandWeights is SubBand's logistic model, fitted by scripts/vadfit.
 var DefaultSubBandWeights = SubBandWeights{
-	W:    SubBandFeatures{0.462417, 0.695766, -0.21537, -0.454078, 0.129579, 0.113596, 0.0346205, 0.464123, 0.395395, -0.208051, 0.188179, -0.0427023, 3.55732, 0.74572, -0.613022, -1.59823, -0.116052, 5.63327, -0.753597, -3.07982, -5.55535, -1.15623, 4.77062, -2.73631, 0.154703},
-	Bias: -2.50195,
+	W:    SubBandFeatures{0.163438, 1.03966, 0.12018, -0.457037, 0.384085, 0.17381, -0.161105, 0.392498, 0.248353, -0.0169039, 0.25191, 0.0807362, 1.39603, 1.10139, -0.863551, -2.13457, 1.52007, 2.56802, 0.937653, -2.2059, -5.78517, 0.289775, 6.42984, -4.36219, -0.127689},
+	Bias: -2.96878,
 }
 
 // DefaultFullBandWeights is FullBand's logistic model, fitted by scripts/vadfit.
 var DefaultFullBandWeights = FullBandWeights{
-	W:    FullBandFeatures{0.456591, 0.594342, 1.13925},
-	Bias: -1.57592,
+	W:    FullBandFeatures{0.618237, 1.00661, 0.714666},
+	Bias: -1.65718,
 }

@@ -62,9 +62,9 @@ func TestVADJSONBlocks(t *testing.T) {
 	if len(f.Segments) == 0 {
 		t.Fatal("no speech segments in a file with two utterances")
 	}
-	// Labels: speech 0.864-2.784 s and 3.043-3.534 s; every segment must overlap them.
+	// Labels: speech 1.007-3.154 s and 3.442-3.979 s; every segment must overlap them.
 	for _, s := range f.Segments {
-		if s.End <= s.Start || s.End < 0.8 || s.Start > 3.6 {
+		if s.End <= s.Start || s.End < 1.0 || s.Start > 3.98 {
 			t.Errorf("segment %.3f-%.3f s is outside the labelled speech", s.Start, s.End)
 		}
 	}

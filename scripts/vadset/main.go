@@ -10,7 +10,7 @@
 //
 // The unit-test fixture in testdata/vad is the smallest such set:
 //
-//	go run ./scripts/vadset -out testdata/vad -seed 8 -scenes 1 -scene-len 6s -noises white -snrs 10
+//	go run ./scripts/vadset -out testdata/vad -seed 13 -scenes 1 -scene-len 6s -noises white -snrs 10
 //
 // It writes DIR/<scene>_<noise>_<snr>.wav (16 kHz mono s16; snr is "clean", "10db" or
 // "0db") and DIR/labels.csv with one row "file,start_s,end_s" per speech interval. Every
@@ -61,18 +61,19 @@ type voice struct {
 	name   string // espeak-ng -v value or flite -voice value
 }
 
+// voices alternate so that both halves (-part) mix espeak-ng and flite voices.
 var voices = []voice{
 	{"espeak-ng", "en-us"},
-	{"flite", "slt"},
 	{"espeak-ng", "en-gb+f3"},
+	{"flite", "slt"},
 	{"flite", "awb"},
 	{"espeak-ng", "en-us+m3"},
-	{"flite", "rms"},
 	{"espeak-ng", "en+Annie"},
+	{"flite", "rms"},
 	{"flite", "kal16"},
 	{"espeak-ng", "en-gb-scotland+m7"},
-	{"flite", "kal"}, // 8 kHz voice: band-limited speech
 	{"espeak-ng", "en+klatt2"},
+	{"flite", "kal"}, // 8 kHz voice: band-limited speech
 	{"espeak-ng", "en-029+Andy"},
 	{"espeak-ng", "de+f4"},
 	{"espeak-ng", "fr+m2"},
