@@ -11,7 +11,7 @@ import (
 	"github.com/genie-voice/genie/audio/vad/vadeval"
 )
 
-// signal returns n seconds of a test signal as blocks.
+// blocks cuts a signal (full scale ±1) into 16-bit blocks, dropping a partial last block.
 func blocks(x []float64) []audio.Block {
 	bs := make([]audio.Block, len(x)/audio.BlockSamples)
 	for i := range bs {
