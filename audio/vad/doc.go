@@ -16,4 +16,17 @@
 //
 // Concurrency: a detector keeps state across blocks and is not safe for concurrent use;
 // give each stream its own. Process and Reset allocate nothing.
+//
+// # Measuring and refitting
+//
+// The models in weights.go are fitted on the train half of the synthetic labelled set and
+// scored on the test half (disjoint voices and sentences):
+//
+//	go run ./scripts/vadset -out out/vadset -seed 1
+//	go run ./scripts/vadset -out out/vadset-train -seed 2 -part train
+//	go run ./scripts/vadfit -set out/vadset-train        # rewrites weights.go
+//	go run ./cmd/genie bench-vad --set out/vadset --vad energy,fullband --png roc.png
+//
+// Changing a feature or the noise tracking needs a refit; TestSteadyNoiseIsNotSpeech and
+// TestNoiseStepIsTrackedWithin2s then check the refitted model still ignores steady noise.
 package vad
