@@ -83,25 +83,37 @@ func powerSpectrum(p *[numBins]float32, x *[frameLen]float32, z *fftScratch) {
 		re[s+1], im[s+1] = a1r+b1i, a1i-b1r
 		re[s+3], im[s+3] = a1r-b1i, a1i+b1r
 	}
+	// Sizes 8 and 16, then 32 and 64, two radix-2 stages per pass (radix-2²): for
+	// stage sizes m and 2m the four size-m/2 sub-transforms a, b, c, d of a group give
+	// u = a ± W_m b, v = c ± W_m d, then X = u ± W_2m v, where the odd quarter's
+	// twiddle W_2m^(j+m/2) = -i·W_2m^j.
 	off := 0
-	for size := 8; size <= halfLen; size <<= 1 {
-		half := size >> 1
-		wr, wi := twRe[off:off+half], twIm[off:off+half]
-		for start := 0; start < halfLen; start += size {
-			ar, ai := re[start:start+half], im[start:start+half]
-			br, bi := re[start+half:start+size], im[start+half:start+size]
-			br, bi = br[:len(ar)], bi[:len(ar)]
-			ai = ai[:len(ar)]
-			wr, wi := wr[:len(ar)], wi[:len(ar)]
-			for j := range ar {
-				tr := br[j]*wr[j] - bi[j]*wi[j]
-				ti := br[j]*wi[j] + bi[j]*wr[j]
-				xr, xi := ar[j], ai[j]
-				ar[j], ai[j] = xr+tr, xi+ti
-				br[j], bi[j] = xr-tr, xi-ti
+	for m := 8; m <= halfLen; m <<= 2 {
+		q := m >> 1
+		w1r, w1i := twRe[off:off+q], twIm[off:off+q]         // W_m^j, j < m/2
+		w2r, w2i := twRe[off+q:off+q+m], twIm[off+q:off+q+m] // W_2m^j, j < m
+		for g := 0; g < halfLen; g += 2 * m {
+			for j := 0; j < q; j++ {
+				a, b, c, d := g+j, g+j+q, g+j+m, g+j+m+q
+				br := re[b]*w1r[j] - im[b]*w1i[j]
+				bi := re[b]*w1i[j] + im[b]*w1r[j]
+				dr := re[d]*w1r[j] - im[d]*w1i[j]
+				di := re[d]*w1i[j] + im[d]*w1r[j]
+				u0r, u0i := re[a]+br, im[a]+bi
+				u1r, u1i := re[a]-br, im[a]-bi
+				v0r, v0i := re[c]+dr, im[c]+di
+				v1r, v1i := re[c]-dr, im[c]-di
+				t0r := v0r*w2r[j] - v0i*w2i[j]
+				t0i := v0r*w2i[j] + v0i*w2r[j]
+				t1r := v1r*w2r[j] - v1i*w2i[j]
+				t1i := v1r*w2i[j] + v1i*w2r[j]
+				re[a], im[a] = u0r+t0r, u0i+t0i
+				re[c], im[c] = u0r-t0r, u0i-t0i
+				re[b], im[b] = u1r+t1i, u1i-t1r // u1 - i·t1
+				re[d], im[d] = u1r-t1i, u1i+t1r // u1 + i·t1
 			}
 		}
-		off += half
+		off += q + m
 	}
 	// Split: X[k] = E[k] + W^k O[k] with E = (Z[k] + conj Z[N-k])/2 and
 	// O = (Z[k] - conj Z[N-k])/(2i); with d = Z[k] - conj Z[N-k], d/(2i) = (imag d - i·real d)/2.
