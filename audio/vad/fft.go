@@ -57,6 +57,7 @@ func init() {
 
 // fftScratch is the working memory of powerSpectrum.
 type fftScratch struct {
+	fold   [foldLen]float32
 	re, im [halfLen]float32
 }
 
@@ -64,12 +65,17 @@ type fftScratch struct {
 // 256-point DFT to p.
 func powerSpectrum(p *[numBins]float32, x *[frameLen]float32, z *fftScratch) {
 	re, im := &z.re, &z.im
-	// Fold, and pack even/odd samples as real/imaginary parts in bit-reversed order.
+	// Window and fold, then pack even/odd samples as real/imaginary parts in
+	// bit-reversed order.
+	y := &z.fold
+	lo, hi := x[:foldLen], x[foldLen:]
+	wlo, whi := hannWin[:foldLen], hannWin[foldLen:]
+	for n := range y {
+		y[n] = lo[n]*wlo[n] + hi[n]*whi[n]
+	}
 	for n := 0; n < halfLen; n++ {
-		r := bitRev[n]
-		a, b := 2*n, 2*n+foldLen
-		re[r] = x[a]*hannWin[a] + x[b]*hannWin[b]
-		im[r] = x[a+1]*hannWin[a+1] + x[b+1]*hannWin[b+1]
+		r := bitRev[n] & (halfLen - 1)
+		re[r], im[r] = y[2*n], y[2*n+1]
 	}
 	// Sizes 2 and 4 together: twiddles 1 and -i need no multiplies.
 	for s := 0; s < halfLen; s += 4 {

@@ -140,8 +140,8 @@ func init() {
 // update analyses one block.
 func (t *tracker) update(b *audio.Block) {
 	copy(t.frame[:], t.frame[audio.BlockSamples:])
-	dst := t.frame[frameLen-audio.BlockSamples:]
-	for i, s := range b.Samples {
+	dst := (*[audio.BlockSamples]float32)(t.frame[frameLen-audio.BlockSamples:])
+	for i, s := range &b.Samples {
 		dst[i] = float32(s) * (1.0 / 32768)
 	}
 	powerSpectrum(&t.pow, &t.frame, &t.z)
