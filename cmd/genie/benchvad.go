@@ -44,7 +44,7 @@ type benchGroup struct {
 	Precision    float64 `json:"precision"`
 	Recall       float64 `json:"recall"`
 	FPR          float64 `json:"false_positive_rate"`
-	EndMedianMS  float64 `json:"end_delay_median_ms"` // NaN (null in JSON) when no end was matched
+	EndMedianMS  float64 `json:"end_delay_median_ms"` // NaN (-1 in JSON) when no end was matched
 	EndP95MS     float64 `json:"end_delay_p95_ms"`
 	EndsScored   int     `json:"ends_scored"`
 	EndsMissed   int     `json:"ends_missed"`
@@ -96,6 +96,7 @@ are all non-speech) and reports, per SNR condition, noise type and condition:
             negative means the VAD let go before the labelled end
   cpu       process CPU seconds spent in the detector per hour of audio
 Conditions come from file names <scene>_<noise>_<snr>.wav as written by scripts/vadset.
+In --json, -1 marks a value with no data (AUC of a one-class group, delay with no ends).
 
 flags:
 `)
