@@ -18,7 +18,7 @@ const NumSubBandFeatures = numBands + 13
 //	14     fraction of sub-bands more than 10 dB above their noise
 //	15     spread (standard deviation) of the sub-band SNRs
 //	16, 17 full-band SNR averaged over about 50 ms and 200 ms
-//	18     mean SNR of the 250 Hz..4 kHz bands averaged over about 200 ms
+//	18     mean SNR of the bands from 375 Hz to 3.75 kHz averaged over about 200 ms
 //	19     full-band SNR minus its 200 ms average
 //	20     full-band SNR averaged over about 1 s
 //	21     the smaller of the full-band SNR and its 200 ms average
@@ -41,7 +41,7 @@ type SubBand struct {
 	w       SubBandWeights
 	fast    float32 // smoothed full-band SNR, dB
 	slow    float32
-	speech  float32 // smoothed 250 Hz..4 kHz mean SNR, dB
+	speech  float32 // smoothed mean SNR of the 375 Hz..3.75 kHz bands, dB
 	long    float32
 	mod     float32 // smoothed |full-band SNR - 200 ms average|, dB
 	overAvg float32 // smoothed fraction of bands over 10 dB
@@ -88,7 +88,7 @@ func (d *SubBand) Analyze(b *audio.Block, f *SubBandFeatures) {
 		if s > 10 {
 			over++
 		}
-		if bandEdges[k] >= 2 && bandEdges[k+1] <= 33 { // 250 Hz .. 4 kHz
+		if bandEdges[k] >= 2 && bandEdges[k+1] <= 33 { // the bands from 375 Hz to 3.75 kHz
 			speech += s
 			nSpeech++
 		}
