@@ -64,3 +64,33 @@ func (v stackVAD) Process(*audio.Block) float32 { return v.s.eng.VADProbability(
 func (v stackVAD) Reset()                       {}
 
 var _ listener.Detector = (*Stack)(nil)
+
+// NeuralVAD is the microWakeWord VAD model as a stand-alone audio.VAD, with its own
+// front end: for tools and boards without wake words (the listener loop shares one
+// Stack instead). Allocates nothing per block. Not safe for concurrent use.
+type NeuralVAD struct{ st *Stack }
+
+// NewNeuralVAD returns the VAD model m (e.g. vad.json) as an audio.VAD.
+func NewNeuralVAD(m *Model) (*NeuralVAD, error) {
+	eng, err := NewEngine(nil, EngineOpts{VAD: m, NoVADGate: true})
+	if err != nil {
+		return nil, err
+	}
+	st, err := NewStack(eng)
+	if err != nil {
+		return nil, err
+	}
+	return &NeuralVAD{st}, nil
+}
+
+// Process returns the VAD model's newest speech probability after b (the model runs
+// every third 10 ms step).
+func (v *NeuralVAD) Process(b *audio.Block) float32 {
+	v.st.Process(b, nil)
+	return v.st.eng.VADProbability()
+}
+
+// Reset forgets all audio.
+func (v *NeuralVAD) Reset() { v.st.Reset() }
+
+var _ audio.VAD = (*NeuralVAD)(nil)

@@ -25,7 +25,7 @@
 //	go run ./scripts/vadset -out out/vadset -seed 1
 //	go run ./scripts/vadset -out out/vadset-train -seed 2 -part train
 //	go run ./scripts/vadfit -set out/vadset-train        # rewrites weights.go
-//	go run ./cmd/genie bench-vad --set out/vadset --vad energy,fullband --png roc.png
+//	go run ./cmd/genie bench vad --set out/vadset --vad energy,fullband --png roc.png
 //
 // Changing a feature or the noise tracking needs a refit; TestSteadyNoiseIsNotSpeech and
 // TestNoiseStepIsTrackedWithin2s then check the refitted model still ignores steady noise.

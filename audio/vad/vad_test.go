@@ -9,6 +9,7 @@ import (
 
 	"github.com/genie-voice/genie/audio"
 	"github.com/genie-voice/genie/audio/vad/vadeval"
+	"github.com/genie-voice/genie/audio/wavfile"
 )
 
 // blocks cuts a signal (full scale ±1) into 16-bit blocks, dropping a partial last block.
@@ -167,7 +168,7 @@ func TestFixtureSpeechScoresHigh(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.det+"/"+tt.file, func(t *testing.T) {
-			pcm, err := vadeval.LoadWav(filepath.Join(dir, tt.file))
+			pcm, err := wavfile.LoadCanonical(filepath.Join(dir, tt.file))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -64,6 +64,29 @@ func probe(name string, r io.ReadSeeker, size int64) (info Info, err error) {
 	if string(magic[0:4]) != "RIFF" || string(magic[8:12]) != "WAVE" {
 		return fail("no RIFF/WAVE header")
 	}
+	// go-audio/wav skips unknown chunks by reading through them, so a header claiming a
+	// gigabyte-long chunk would stall it: walk the chunk list first and check every size
+	// against the file.
+	for pos := int64(12); pos+8 <= size; {
+		var ch [8]byte
+		if _, err := io.ReadFull(r, ch[:]); err != nil {
+			return fail("chunk at byte %d: %v", pos, err)
+		}
+		id, n := string(ch[:4]), int64(binary.LittleEndian.Uint32(ch[4:]))
+		if id == "data" {
+			break // its size is checked against the file below
+		}
+		if id == "fmt " && (n < 16 || n > 64) {
+			return fail("fmt chunk of %d bytes", n)
+		}
+		if n > size-pos-8 {
+			return fail("chunk %q at byte %d claims %d bytes, %d left", id, pos, n, size-pos-8)
+		}
+		pos += 8 + n + n&1
+		if _, err := r.Seek(pos, io.SeekStart); err != nil {
+			return Info{}, fmt.Errorf("wavfile: %s: %w", name, err)
+		}
+	}
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return Info{}, fmt.Errorf("wavfile: %s: %w", name, err)
 	}

@@ -92,6 +92,8 @@ func TestRejectsBadFiles(t *testing.T) {
 		{"rate_zero", rawWav(1, 1, 0, 16, pcm), "sample rate 0"},
 		{"no_channels", rawWav(1, 0, 16000, 16, pcm), "no fmt chunk"},
 		{"many_channels", rawWav(1, 64, 16000, 16, pcm), "64 channels"},
+		{"huge_chunk", append(append(good[:12:12], "junk\xff\xff\xff\x7f"...), good[12:]...), `chunk "junk" at byte 12 claims 2147483647 bytes`},
+		{"short_fmt", append(good[:16:16], append([]byte{4, 0, 0, 0}, good[20:]...)...), "fmt chunk of 4 bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,11 +22,12 @@ import (
 
 	"github.com/genie-voice/genie/audio"
 	"github.com/genie-voice/genie/audio/vad/vadeval"
+	"github.com/genie-voice/genie/audio/wavfile"
 )
 
 func init() {
-	register(command{
-		name:    "bench-vad",
+	registerBench(command{
+		name:    "vad",
 		summary: "score VADs on a labelled wav set: ROC-AUC, F1, speech-end delay, CPU",
 		run:     runBenchVAD,
 	})
@@ -74,17 +75,18 @@ type benchReport struct {
 }
 
 func runBenchVAD(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench-vad", stderr)
+	fs := newFlagSet("bench vad", stderr)
 	set := fs.String("set", "", "directory of 16 kHz mono wav files (required)")
 	labels := fs.String("labels", "", "labels CSV file,start_s,end_s (default SET/labels.csv)")
 	kinds := fs.String("vad", "energy", "comma-separated detectors to score: "+vadNames())
+	model := fs.String("vad-model", defaultVADModel(), "neural: the VAD model's manifest")
 	thr := fs.Float64("threshold", 0.5, "speech probability (0..1) for F1 and the endpointer")
 	silence := fs.Duration("silence", 500*time.Millisecond, "endpointer: trailing non-speech that declares the end of speech")
 	minPause := fs.Duration("min-pause", 300*time.Millisecond, "score a speech end only if the pause after it is at least silence+min-pause")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	png := fs.String("png", "", "write ROC curves (per SNR condition) to this PNG file")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, `usage: genie bench-vad --set DIR [--labels FILE.csv] [flags]
+		fmt.Fprintf(stderr, `usage: genie bench vad --set DIR [--labels FILE.csv] [flags]
 
 Runs each detector over every DIR/*.wav (16 kHz mono 16-bit; files missing from the labels
 are all non-speech) and reports, per SNR condition, noise type and condition:
@@ -110,29 +112,29 @@ flags:
 		return errUsage
 	}
 	if *thr < 0 || *thr > 1 {
-		return fmt.Errorf("bench-vad: threshold %v out of range 0..1", *thr)
+		return fmt.Errorf("bench vad: threshold %v out of range 0..1", *thr)
 	}
 	if *silence < audio.BlockLen {
-		return fmt.Errorf("bench-vad: silence %v shorter than one block", *silence)
+		return fmt.Errorf("bench vad: silence %v shorter than one block", *silence)
 	}
 	if *labels == "" {
 		*labels = filepath.Join(*set, "labels.csv")
 	}
 	lf, err := os.Open(*labels)
 	if err != nil {
-		return fmt.Errorf("bench-vad: %w", err)
+		return fmt.Errorf("bench vad: %w", err)
 	}
 	lab, err := vadeval.ReadLabels(lf)
 	lf.Close()
 	if err != nil {
-		return fmt.Errorf("bench-vad: %s: %w", *labels, err)
+		return fmt.Errorf("bench vad: %s: %w", *labels, err)
 	}
 	files, err := filepath.Glob(filepath.Join(*set, "*.wav"))
 	if err != nil {
-		return fmt.Errorf("bench-vad: %w", err)
+		return fmt.Errorf("bench vad: %w", err)
 	}
 	if len(files) == 0 {
-		return fmt.Errorf("bench-vad: no .wav files in %s", *set)
+		return fmt.Errorf("bench vad: no .wav files in %s", *set)
 	}
 	sort.Strings(files)
 	known := map[string]bool{}
@@ -141,7 +143,7 @@ flags:
 	}
 	for f := range lab {
 		if !known[f] {
-			return fmt.Errorf("bench-vad: %s labels %q, which is not in %s", *labels, f, *set)
+			return fmt.Errorf("bench vad: %s labels %q, which is not in %s", *labels, f, *set)
 		}
 	}
 
@@ -152,7 +154,7 @@ flags:
 	}
 	silenceBlocks := int(*silence / audio.BlockLen)
 	for _, kind := range strings.Split(*kinds, ",") {
-		det, err := newVAD(strings.TrimSpace(kind))
+		det, err := newVAD(strings.TrimSpace(kind), *model)
 		if err != nil {
 			return err
 		}
@@ -170,9 +172,9 @@ flags:
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			pcm, err := vadeval.LoadWav(path)
+			pcm, err := wavfile.LoadCanonical(path)
 			if err != nil {
-				return fmt.Errorf("bench-vad: %w", err)
+				return fmt.Errorf("bench vad: %w", err)
 			}
 			name := filepath.Base(path)
 			nBlocks := (len(pcm) + audio.BlockSamples - 1) / audio.BlockSamples
@@ -231,7 +233,7 @@ flags:
 	}
 	if *png != "" {
 		if err := plotROC(*png, rep); err != nil {
-			return fmt.Errorf("bench-vad: %s: %w", *png, err)
+			return fmt.Errorf("bench vad: %s: %w", *png, err)
 		}
 	}
 	if *asJSON {

@@ -11,7 +11,7 @@ import (
 
 func TestBenchVADReportsPerCondition(t *testing.T) {
 	pngPath := filepath.Join(t.TempDir(), "roc.png")
-	out, err := runCmd(t, "bench-vad", "--set", vadTestdata, "--vad", "energy,fullband", "--json", "--png", pngPath)
+	out, err := runCmd(t, "bench", "vad", "--set", vadTestdata, "--vad", "energy,fullband", "--json", "--png", pngPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,11 +60,11 @@ func TestBenchVADErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"noSet", []string{"bench-vad"}, "usage"},
-		{"emptyDir", []string{"bench-vad", "--set", dir, "--labels", filepath.Join(vadTestdata, "labels.csv")}, "no .wav files"},
-		{"unknownFile", []string{"bench-vad", "--set", vadTestdata, "--labels", bad}, `"not_there.wav"`},
-		{"noLabels", []string{"bench-vad", "--set", vadTestdata, "--labels", filepath.Join(dir, "none.csv")}, "none.csv"},
-		{"neural", []string{"bench-vad", "--set", vadTestdata, "--vad", "neural"}, "neural VAD not available"},
+		{"noSet", []string{"bench", "vad"}, "usage"},
+		{"emptyDir", []string{"bench", "vad", "--set", dir, "--labels", filepath.Join(vadTestdata, "labels.csv")}, "no .wav files"},
+		{"unknownFile", []string{"bench", "vad", "--set", vadTestdata, "--labels", bad}, `"not_there.wav"`},
+		{"noLabels", []string{"bench", "vad", "--set", vadTestdata, "--labels", filepath.Join(dir, "none.csv")}, "none.csv"},
+		{"neuralWithoutModel", []string{"bench", "vad", "--set", vadTestdata, "--vad", "neural", "--vad-model", filepath.Join(dir, "none.json")}, "none.json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

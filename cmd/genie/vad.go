@@ -3,32 +3,46 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/genie-voice/genie/audio"
 	"github.com/genie-voice/genie/audio/vad"
-	"github.com/genie-voice/genie/audio/vad/vadeval"
+	"github.com/genie-voice/genie/audio/wavfile"
+	"github.com/genie-voice/genie/configs"
+	"github.com/genie-voice/genie/wakeword"
 )
 
-// vadKinds maps a --vad name to its constructor. Adding a detector is one line here.
-var vadKinds = map[string]func() (audio.VAD, error){
-	"energy":   func() (audio.VAD, error) { return vad.NewSubBand(nil), nil },
-	"fullband": func() (audio.VAD, error) { return vad.NewFullBand(nil), nil },
-	"neural":   func() (audio.VAD, error) { return nil, errors.New("vad: neural VAD not available in this build") },
+// vadKinds maps a --vad name to its constructor; model is the neural VAD's manifest
+// (--vad-model). Adding a detector is one line here.
+var vadKinds = map[string]func(model string) (audio.VAD, error){
+	"energy":   func(string) (audio.VAD, error) { return vad.NewSubBand(nil), nil },
+	"fullband": func(string) (audio.VAD, error) { return vad.NewFullBand(nil), nil },
+	"neural": func(model string) (audio.VAD, error) {
+		m, err := wakeword.LoadModel(model)
+		if err != nil {
+			return nil, err
+		}
+		return wakeword.NewNeuralVAD(m)
+	},
 }
 
 // newVAD returns the detector called name.
-func newVAD(name string) (audio.VAD, error) {
+func newVAD(name, model string) (audio.VAD, error) {
 	mk, ok := vadKinds[name]
 	if !ok {
 		return nil, fmt.Errorf("vad: unknown detector %q (have %s)", name, vadNames())
 	}
-	return mk()
+	return mk(model)
+}
+
+// defaultVADModel is where `genie wakeword fetch vad` puts the neural VAD model.
+func defaultVADModel() string {
+	return filepath.Join(configs.Default().DataPath(), "models", "vad.json")
 }
 
 func vadNames() string {
@@ -68,6 +82,7 @@ type vadBlock struct {
 func runVAD(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("vad", stderr)
 	kind := fs.String("vad", "energy", "detector: "+vadNames())
+	model := fs.String("vad-model", defaultVADModel(), "neural: the VAD model's manifest (get it with: genie wakeword fetch vad)")
 	asJSON := fs.Bool("json", false, "print JSON (one object per file, one per line)")
 	blocks := fs.Bool("blocks", false, "also print every 10 ms block: start time (s) and speech probability")
 	o := vad.DefaultSegmentOpts
@@ -98,7 +113,7 @@ flags:
 	if err != nil {
 		return err
 	}
-	det, err := newVAD(*kind)
+	det, err := newVAD(*kind, *model)
 	if err != nil {
 		return err
 	}
@@ -107,7 +122,7 @@ flags:
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		pcm, err := vadeval.LoadWav(path)
+		pcm, err := wavfile.LoadCanonical(path)
 		if err != nil {
 			return err
 		}

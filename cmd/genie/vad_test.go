@@ -76,14 +76,18 @@ func TestVADErrors(t *testing.T) {
 	if err := os.WriteFile(stereo, testWav(48000, 2, make([]int16, 960)), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	garbage := filepath.Join(dir, "garbage.wav")
+	if err := os.WriteFile(garbage, []byte("this is not a wav file, not even close to one"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
 		want string
 	}{
-		{"neural", []string{"vad", "--vad", "neural", stereo}, "vad: neural VAD not available in this build"},
+		{"neural_without_model", []string{"vad", "--vad", "neural", "--vad-model", filepath.Join(dir, "none.json"), stereo}, "none.json"},
 		{"unknownVAD", []string{"vad", "--vad", "nope", stereo}, `unknown detector "nope"`},
-		{"format", []string{"vad", stereo}, stereo + ": format 48000 Hz, 2 channels"},
+		{"garbage", []string{"vad", garbage}, garbage + ": not a readable PCM wav: no RIFF/WAVE header"},
 		{"missing", []string{"vad", filepath.Join(dir, "gone.wav")}, "gone.wav"},
 		{"threshold", []string{"vad", "--threshold", "2", stereo}, "threshold"},
 		{"noFiles", []string{"vad"}, "usage"},

@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"bytes"
+	"fmt"
+	"math"
 	"context"
 	"os"
 	"path/filepath"
@@ -37,18 +39,21 @@ func TestBenchTurnCompletes(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("timeline:\n%s", out.String())
+	// "What time is it?" is spoken from 1.70 s to 2.954 s in the fixture: the VAD must
+	// see it start, and the endpointer end the utterance 0.7 s after it stops.
 	want := []string{
-		"1.500s  button          source=\"action\"",
-		"1.500s  state           listening reason=\"button\" turn=1",
-		"1.500s  utterance-start reason=\"button\" turn=1",
-		"4.500s  speech-end      reason=\"cap\" decided=4.500s turn=1",
-		"4.500s  utterance-end   reason=\"cap\" turn=1",
-		"4.500s  state           thinking reason=\"cap\" turn=1",
-		"4.500s  saved           detail=\"" + filepath.Join(dir, "utterance-001.wav") + "\" turn=1",
-		"4.500s  state           speaking reason=\"reply\" turn=1",
-		"4.500s  reply-start     detail=\"16000 Hz/1ch\" turn=1",
+		`1.500s  button          source="action"`,
+		`1.500s  state           listening reason="button" turn=1`,
+		`1.500s  utterance-start reason="button" turn=1`,
+		`speech-start`,
+		`speech-end      reason="speech-end"`,
+		`utterance-end   reason="speech-end" turn=1`,
+		`state           thinking reason="speech-end" turn=1`,
+		`saved           detail="` + filepath.Join(dir, "utterance-001.wav") + `" turn=1`,
+		`state           speaking reason="reply" turn=1`,
+		`reply-start     detail="16000 Hz/1ch" turn=1`,
 		"reply-end       turn=1",
-		"state           idle reason=\"reply played\" turn=1",
+		`state           idle reason="reply played" turn=1`,
 		"end",
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
@@ -59,6 +64,18 @@ func TestBenchTurnCompletes(t *testing.T) {
 		if !strings.Contains(lines[i], w) {
 			t.Errorf("event %d = %q, want it to contain %q", i, lines[i], w)
 		}
+	}
+	var speechStart, speechEnd, decided float64
+	fmt.Sscanf(lines[3], "%fs", &speechStart)
+	fmt.Sscanf(lines[4], "%fs  speech-end      reason=\"speech-end\" decided=%fs", &speechEnd, &decided)
+	if speechStart < 1.69 || speechStart > 1.9 {
+		t.Errorf("speech started at %.3f s, the fixture speaks from 1.70 s", speechStart)
+	}
+	if speechEnd < 2.9 || speechEnd > 3.1 || math.Abs(decided-speechEnd-0.7) > 1e-6 {
+		t.Errorf("speech ended at %.3f s, decided at %.3f s; the fixture stops at 2.954 s and the silence is 0.7 s", speechEnd, decided)
+	}
+	if trailing := decided - 2.954; trailing > 0.8 {
+		t.Errorf("the utterance holds %.3f s of silence after the command, want ≤ 0.8 s", trailing)
 	}
 	if st.UpDropped != 0 || st.SpeakerDrops != 0 || st.EventDrops != 0 {
 		t.Errorf("a file run at max speed lost data: %+v", st)
@@ -74,8 +91,8 @@ func TestBenchTurnCompletes(t *testing.T) {
 		t.Fatal(err)
 	}
 	from := audio.Samples(1500e6) - 8000
-	if len(utt.Samples) != 8000+48000 {
-		t.Fatalf("utterance has %d samples, want 56000 (0.5 s pre-roll + 3 s)", len(utt.Samples))
+	if want := int(decided*16000) - int(from); len(utt.Samples) != want {
+		t.Fatalf("utterance has %d samples, want %d (0.5 s pre-roll, then up to the decision)", len(utt.Samples), want)
 	}
 	// Except while the wake chime (180 ms) and its echo guard (150 ms) may be heard:
 	// that audio is sent as silence, whole blocks from the press on.
@@ -110,7 +127,7 @@ func TestBenchTurnCompletes(t *testing.T) {
 	if l := level(1.5, 1.68); l < 3000 {
 		t.Errorf("wake chime peaks at %v, want ≥ 3000", l)
 	}
-	if l := level(5.5, 6.5); l < 3000 { // the echoed speech
+	if l := level(decided+1.0, decided+1.6); l < 3000 { // the echoed speech: after chime, gap and guard
 		t.Errorf("reply peaks at %v, want ≥ 3000", l)
 	}
 }

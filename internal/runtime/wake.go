@@ -8,6 +8,7 @@ import (
 
 	"github.com/genie-voice/genie/audio"
 	"github.com/genie-voice/genie/audio/listener"
+	"github.com/genie-voice/genie/audio/vad"
 	"github.com/genie-voice/genie/configs"
 	"github.com/genie-voice/genie/wakeword"
 )
@@ -81,12 +82,10 @@ func buildWake(c *configs.Config) (wakeParts, error) {
 		}
 	}
 	if c.VAD.Kind == "energy" {
-		if v := newEnergyVAD(); v != nil {
-			w.vad, w.useVAD = v, true
-		}
+		w.vad, w.useVAD = newEnergyVAD(), true
 	}
 	return w, nil
 }
 
-// newEnergyVAD returns the classic VAD, or nil where it is not built in.
-var newEnergyVAD = func() audio.VAD { return nil }
+// newEnergyVAD returns the classic sub-band VAD.
+func newEnergyVAD() audio.VAD { return vad.NewSubBand(nil) }

@@ -1,5 +1,5 @@
 // Command vadfit fits the logistic models of the classic VADs in audio/vad on a labelled
-// set written by scripts/vadset (use a -part train set, so "genie bench-vad" scores them
+// set written by scripts/vadset (use a -part train set, so "genie bench vad" scores them
 // on voices and sentences they never saw) and writes audio/vad/weights.go.
 //
 // Usage:
@@ -24,6 +24,7 @@ import (
 	"github.com/genie-voice/genie/audio"
 	"github.com/genie-voice/genie/audio/vad"
 	"github.com/genie-voice/genie/audio/vad/vadeval"
+	"github.com/genie-voice/genie/audio/wavfile"
 )
 
 func main() {
@@ -68,7 +69,7 @@ func run(set, labels, out string, l2, negWeight float64) error {
 	var ff vad.FullBandFeatures
 	var b audio.Block
 	for _, path := range files {
-		pcm, err := vadeval.LoadWav(path)
+		pcm, err := wavfile.LoadCanonical(path)
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,4 @@
-// Command vadset generates the labelled voice-activity set used by "genie bench-vad":
+// Command vadset generates the labelled voice-activity set used by "genie bench vad":
 // synthetic speech from several TTS voices (espeak-ng voices and variants, flite voices)
 // separated by pauses, mixed with noise (white, pink, babble built from other speech,
 // music-like tones, mains hum) at clean, 10 dB and 0 dB SNR.
