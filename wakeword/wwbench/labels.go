@@ -46,12 +46,12 @@ func NormalizePhrase(s string) string {
 	return strings.Join(strings.Fields(b.String()), " ")
 }
 
-// ParseLabels reads a labels CSV. The first row is a header naming at least
-// the columns file, phrase, start_s and end_s (any order; others such as
-// condition are optional or ignored); without a header the columns are
-// file,phrase,start_s,end_s[,condition]. A negative file has an empty phrase
-// or "-" and may leave the times empty. Times are seconds, 0 <= start_s <= end_s.
-// name is used in error messages.
+// ParseLabels reads a labels CSV. A first row with a cell "file" is a header
+// naming at least the columns file, phrase, start_s and end_s, in any order
+// (others, such as condition, are optional or ignored); without a header the
+// columns are file,phrase,start_s,end_s[,condition]. A negative file has an
+// empty phrase or "-" and may leave the times empty. Times are seconds,
+// 0 <= start_s <= end_s. name is used in error messages.
 func ParseLabels(r io.Reader, name string) ([]Label, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
@@ -66,10 +66,10 @@ func ParseLabels(r io.Reader, name string) ([]Label, error) {
 		if err != nil {
 			return nil, fmt.Errorf("wwbench: %s: %w", name, err)
 		}
-		if line == 1 && len(rec) > 0 && strings.EqualFold(strings.TrimSpace(strings.TrimPrefix(rec[0], "\ufeff")), "file") {
+		if line == 1 && isHeader(rec) {
 			col = map[string]int{}
 			for i, h := range rec {
-				col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+				col[headerName(h)] = i
 			}
 			for _, need := range []string{"file", "phrase", "start_s", "end_s"} {
 				if _, ok := col[need]; !ok {
@@ -111,6 +111,20 @@ func ParseLabels(r io.Reader, name string) ([]Label, error) {
 		return nil, fmt.Errorf("wwbench: %s: no labels", name)
 	}
 	return labels, nil
+}
+
+func headerName(h string) string {
+	return strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+}
+
+// isHeader reports whether a first row names the columns: one of its cells is "file".
+func isHeader(rec []string) bool {
+	for _, h := range rec {
+		if headerName(h) == "file" {
+			return true
+		}
+	}
+	return false
 }
 
 // maxSeconds bounds a label time (a day).

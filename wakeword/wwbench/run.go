@@ -250,28 +250,37 @@ func (w *worker) file(fr *FileRun) error {
 	fr.Traces = make([]Trace, len(w.engines))
 	fr.Detections = make([][]int32, len(w.engines))
 	for i, e := range w.engines {
-		tr := &fr.Traces[i]
-		tr.At = make([]int32, 0, len(w.frames)/3+1)
-		tr.Out = make([]uint8, 0, len(w.frames)/3+1)
-		var dets []int32
-		t0 := threadCPU()
-		e.Reset()
-		for k := range w.frames {
-			w.dets = e.Process((*wakeword.Frame)(&w.frames[k]), w.dets[:0])
-			w.scores = e.Scores(w.scores[:0])
-			if w.scores[0].Fresh {
-				tr.At = append(tr.At, int32(k))
-				tr.Out = append(tr.Out, uint8(w.scores[0].Probability*255+0.5))
-			}
-			if i == 0 && w.vad {
-				fr.VADOn[k] = e.VADActive()
-			}
-			if len(w.dets) > 0 {
-				dets = append(dets, int32(k))
-			}
+		var vadOn []bool
+		if i == 0 {
+			vadOn = fr.VADOn
 		}
+		t0 := threadCPU()
+		fr.Traces[i], fr.Detections[i] = w.runEngine(e, w.frames, vadOn)
 		w.modelCPU[i] += threadCPU() - t0
-		fr.Detections[i] = dets
 	}
 	return nil
+}
+
+// runEngine resets e, an Engine of one model, feeds it frames and returns the
+// model's trace and the frames at which the Engine fired. If vadOn is not nil
+// it receives the Engine's VADActive after every frame.
+func (w *worker) runEngine(e *wakeword.Engine, frames []frontend.Frame, vadOn []bool) (Trace, []int32) {
+	tr := Trace{At: make([]int32, 0, len(frames)/3+1), Out: make([]uint8, 0, len(frames)/3+1)}
+	var fired []int32
+	e.Reset()
+	for k := range frames {
+		w.dets = e.Process((*wakeword.Frame)(&frames[k]), w.dets[:0])
+		w.scores = e.Scores(w.scores[:0])
+		if w.scores[0].Fresh {
+			tr.At = append(tr.At, int32(k))
+			tr.Out = append(tr.Out, uint8(w.scores[0].Probability*255+0.5))
+		}
+		if vadOn != nil {
+			vadOn[k] = e.VADActive()
+		}
+		if len(w.dets) > 0 {
+			fired = append(fired, int32(k))
+		}
+	}
+	return tr, fired
 }
