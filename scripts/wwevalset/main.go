@@ -91,20 +91,21 @@ func voices() []voice {
 			vs = append(vs, voice{"espeak-ng", n})
 		}
 	}
+	// The MBROLA and flite voices are few but sound the most natural: repeat
+	// them so that about half the utterances use one of them.
+	var more []voice
 	for _, mb := range []string{"us1", "us2", "us3", "en1"} {
 		if _, err := os.Stat("/usr/share/mbrola/" + mb); err == nil {
-			// Weight the few natural-sounding voices up.
-			for range 8 {
-				vs = append(vs, voice{"espeak-ng", "mb-" + mb})
-			}
+			more = append(more, voice{"espeak-ng", "mb-" + mb})
 		}
 	}
 	if _, err := exec.LookPath("flite"); err == nil {
 		for _, f := range []string{"kal", "kal16", "awb", "rms", "slt"} {
-			for range 6 {
-				vs = append(vs, voice{"flite", f})
-			}
+			more = append(more, voice{"flite", f})
 		}
+	}
+	for i := 0; len(more) > 0 && i < len(langs)*len(variants); i++ {
+		vs = append(vs, more[i%len(more)])
 	}
 	return vs
 }
