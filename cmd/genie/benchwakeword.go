@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
 
 	"github.com/genie-voice/genie/audio/wavfile"
 	"github.com/genie-voice/genie/wakeword"
@@ -60,7 +61,7 @@ func runBenchWakeword(ctx context.Context, args []string, stdout, stderr io.Writ
 	jobs := fs.Int("jobs", 1, "files processed in parallel")
 	jsonOut := fs.Bool("json", false, "print the report as JSON (with the full DET sweep)")
 	pngPath := fs.String("png", "", "write a PNG with the DET curves and latency histograms")
-	quiet := fs.Bool("quiet", false, "no progress bar")
+	quiet := fs.Bool("quiet", false, "no progress bar (shown on a terminal for more than 10 min of audio)")
 	dataDir := fs.String("data-dir", "", "genie data directory holding models/ (default: the config's data_dir, else $XDG_DATA_HOME/genie)")
 	config := fs.String("config", "", "board config whose data_dir to use")
 	fs.Usage = func() {
@@ -137,7 +138,7 @@ func runBenchWakeword(ctx context.Context, args []string, stdout, stderr io.Writ
 			return err
 		}
 	}
-	if !*quiet && total > 10*60*16000 {
+	if !*quiet && total > 10*60*16000 && isTerminal(stderr) {
 		bar := progressbar.NewOptions64(total, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("bench wakeword"),
 			progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
 		opts.Progress = func(n int64) { bar.Add64(n) }
@@ -167,4 +168,10 @@ func runBenchWakeword(ctx context.Context, args []string, stdout, stderr io.Writ
 		return enc.Encode(rep)
 	}
 	return rep.WriteText(stdout)
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
