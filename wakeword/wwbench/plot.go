@@ -93,7 +93,10 @@ func (r *Report) detPlot() (*plot.Plot, error) {
 func (r *Report) latencyPlot() (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = "detection latency after phrase end (default cutoff)"
+	p.Legend.Left = true
 	p.X.Label.Text = "ms"
+	p.X.Tick.Marker = intTicks{}
+	p.Y.Tick.Marker = intTicks{}
 	p.Y.Label.Text = "detections"
 	p.Legend.Top = true
 	const bin = 50.0 // ms
@@ -134,4 +137,17 @@ func (r *Report) latencyPlot() (*plot.Plot, error) {
 	p.Y.Min = 0
 	p.Add(plotter.NewGrid())
 	return p, nil
+}
+
+// intTicks are plot.DefaultTicks labelled without decimals.
+type intTicks struct{}
+
+func (intTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = fmt.Sprintf("%.0f", ts[i].Value)
+		}
+	}
+	return ts
 }
