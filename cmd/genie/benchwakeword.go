@@ -61,6 +61,7 @@ func runBenchWakeword(ctx context.Context, args []string, stdout, stderr io.Writ
 	jobs := fs.Int("jobs", 1, "files processed in parallel")
 	jsonOut := fs.Bool("json", false, "print the report as JSON (with the full DET sweep)")
 	pngPath := fs.String("png", "", "write a PNG with the DET curves and latency histograms")
+	listPath := fs.String("list", "", "write every detection and miss to this CSV (file,model,phrase,time_s,kind)")
 	quiet := fs.Bool("quiet", false, "no progress bar (shown on a terminal for more than 10 min of audio)")
 	dataDir := fs.String("data-dir", "", "genie data directory holding models/ (default: the config's data_dir, else $XDG_DATA_HOME/genie)")
 	config := fs.String("config", "", "board config whose data_dir to use")
@@ -149,6 +150,19 @@ func runBenchWakeword(ctx context.Context, args []string, stdout, stderr io.Writ
 		return err
 	}
 	rep := wwbench.NewReport(res)
+	if *listPath != "" {
+		lf, err := os.Create(*listPath)
+		if err != nil {
+			return fmt.Errorf("bench wakeword: %w", err)
+		}
+		err = res.WriteDetections(lf)
+		if cerr := lf.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
 	if *pngPath != "" {
 		pf, err := os.Create(*pngPath)
 		if err != nil {

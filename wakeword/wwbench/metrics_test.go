@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/genie-voice/genie/wakeword"
 )
 
 func ms(v ...int) []time.Duration {
@@ -190,5 +192,39 @@ func TestEvaluateHasNoNaN(t *testing.T) {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			t.Errorf("metrics %+v hold NaN or Inf", m)
 		}
+	}
+}
+
+func TestWriteDetectionsClassifies(t *testing.T) {
+	ends := make([]int64, 400) // frame k ends at 10 ms × k
+	for k := range ends {
+		ends[k] = int64(160 * k)
+	}
+	file := func(name, phrase string, startMS, endMS int, frames ...int32) FileRun {
+		return FileRun{Label: Label{File: name, Phrase: phrase, Start: time.Duration(startMS) * time.Millisecond, End: time.Duration(endMS) * time.Millisecond},
+			Samples: 64000, Ends: ends, Detections: [][]int32{frames}}
+	}
+	res := &Result{
+		Models: []*wakeword.Model{{Name: "hey_jarvis", Manifest: wakeword.Manifest{WakeWord: "Hey Jarvis"}}},
+		Files: []FileRun{
+			file("a.wav", "hey jarvis", 1000, 1500, 50, 160, 300),
+			file("b.wav", "hey jarvis", 1000, 1500),
+			file("n.wav", "", 0, 0, 200),
+			file("o.wav", "okay nabu", 1000, 1500, 140),
+		},
+	}
+	var b strings.Builder
+	if err := res.WriteDetections(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := "file,model,phrase,time_s,kind\n" +
+		"a.wav,hey_jarvis,hey jarvis,0.500,extra\n" +
+		"a.wav,hey_jarvis,hey jarvis,1.600,hit\n" +
+		"a.wav,hey_jarvis,hey jarvis,3.000,extra\n" +
+		"b.wav,hey_jarvis,hey jarvis,,miss\n" +
+		"n.wav,hey_jarvis,,2.000,false_accept\n" +
+		"o.wav,hey_jarvis,okay nabu,1.400,other_phrase\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
 	}
 }

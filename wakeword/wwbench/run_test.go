@@ -120,6 +120,17 @@ func TestRunScoresReferenceClips(t *testing.T) {
 	if _, err := json.Marshal(r); err != nil {
 		t.Errorf("JSON: %v", err)
 	}
+	var list bytes.Buffer
+	if err := res.WriteDetections(&list); err != nil {
+		t.Fatal(err)
+	}
+	// 6 hits, no miss or false accept.
+	if n := strings.Count(list.String(), ",hit\n"); n != 6 || strings.Count(list.String(), "\n") != 7 {
+		t.Errorf("detections list:\n%s", list.String())
+	}
+	if !strings.Contains(list.String(), "tts_okay_nabu.wav,okay_nabu,okay nabu,1.760,hit\n") {
+		t.Errorf("detections list lacks okay_nabu at 1.76 s:\n%s", list.String())
+	}
 	var img bytes.Buffer
 	if err := r.WritePNG(&img); err != nil {
 		t.Fatal(err)
