@@ -5,7 +5,8 @@
 // hour of negative audio (generated sentences read by the same voices, with
 // pauses and noise). It writes DIR/pos/*.wav, DIR/neg/*.wav and DIR/labels.csv
 // with columns file,phrase,start_s,end_s,condition,noise,voice (negatives have
-// phrase "-").
+// phrase "-"); DIR/neg/*.txt give each negative file's utterances (start_s,
+// end_s, voice, text) to explain false accepts.
 //
 // Usage:
 //
@@ -425,15 +426,18 @@ func makeNegative(tmp, out string, it *item, vs []voice, babble [][]int16) error
 	x := make([]float64, n)
 	var speech []float64
 	var names []string
+	var script strings.Builder
 	pos := int((0.2 + r.Float64()) * rate)
 	for pos < n {
 		v := vs[r.IntN(len(vs))]
-		s, err := say(tmp, v, paragraph(r, 1+r.IntN(4)), 0.85+0.35*r.Float64(), 25+r.IntN(50))
+		text := paragraph(r, 1+r.IntN(4))
+		s, err := say(tmp, v, text, 0.85+0.35*r.Float64(), 25+r.IntN(50))
 		if err != nil {
 			return err
 		}
 		sp := scalePeak(s, -3-15*r.Float64())
 		m := copy(x[pos:], sp)
+		fmt.Fprintf(&script, "%.3f\t%.3f\t%v\t%s\n", float64(pos)/rate, float64(pos+m)/rate, v, text)
 		speech = append(speech, sp[:m]...)
 		names = append(names, v.String())
 		pos += m + int((0.3+2*r.Float64())*rate)
@@ -447,6 +451,10 @@ func makeNegative(tmp, out string, it *item, vs []voice, babble [][]int16) error
 	}
 	addNoise(r, x, rms(speech), it.noise, snr, babble)
 	it.voices = fmt.Sprintf("%d utterances", len(names))
+	txt := strings.TrimSuffix(it.file, ".wav") + ".txt"
+	if err := os.WriteFile(filepath.Join(out, txt), []byte(script.String()), 0o644); err != nil {
+		return err
+	}
 	return save(filepath.Join(out, it.file), x)
 }
 
