@@ -111,7 +111,7 @@ func runBenchWakeword(ctx context.Context, args []string, stdout, stderr io.Writ
 		total += int64(info.Duration() / (time.Second / 16000))
 	}
 
-	mdir, err := modelsDir(*dataDir, *config)
+	mdir, err := fetchModelsDir(*dataDir, *config)
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func runBenchWakeword(ctx context.Context, args []string, stdout, stderr io.Writ
 			return err
 		}
 	}
-	if !*quiet && total > 10*60*16000 && isTerminal(stderr) {
+	if !*quiet && total > 10*60*16000 && benchIsTerminal(stderr) {
 		bar := progressbar.NewOptions64(total, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("bench wakeword"),
 			progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
 		opts.Progress = func(n int64) { bar.Add64(n) }
@@ -184,8 +184,8 @@ func runBenchWakeword(ctx context.Context, args []string, stdout, stderr io.Writ
 	return rep.WriteText(stdout)
 }
 
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
+// benchIsTerminal reports whether w is a terminal.
+func benchIsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }

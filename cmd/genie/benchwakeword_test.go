@@ -11,11 +11,11 @@ import (
 )
 
 func TestBenchWakewordReportsPerModel(t *testing.T) {
-	wavs, err := filepath.Abs(sharedPath(t, "reference/microwakeword/wavs"))
+	wavs, err := filepath.Abs(wwSharedPath(t, "reference/microwakeword/wavs"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	models := sharedPath(t, "models/microwakeword")
+	models := wwSharedPath(t, "models/microwakeword")
 	dir := t.TempDir()
 	// The TTS clips have 0.7 s of lead and 0.5 s of tail around the phrase.
 	csv := "file,phrase,start_s,end_s,condition\n" +

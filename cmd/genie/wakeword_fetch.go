@@ -39,7 +39,7 @@ func runWakewordFetch(ctx context.Context, args []string, stdout, stderr io.Writ
 	if len(names) == 1 && names[0] == "all" {
 		names = wakeword.PublishedModels()
 	}
-	dir, err := modelsDir(*dataDir, *config)
+	dir, err := fetchModelsDir(*dataDir, *config)
 	if err != nil {
 		return err
 	}
@@ -53,9 +53,9 @@ func runWakewordFetch(ctx context.Context, args []string, stdout, stderr io.Writ
 	return nil
 }
 
-// modelsDir returns where downloaded models live: dataDir/models if dataDir is
+// fetchModelsDir returns where downloaded models live: dataDir/models if dataDir is
 // set, else the models folder of the config's (or the default) data path.
-func modelsDir(dataDir, config string) (string, error) {
+func fetchModelsDir(dataDir, config string) (string, error) {
 	if dataDir != "" {
 		return wakeword.ModelsDir(dataDir), nil
 	}

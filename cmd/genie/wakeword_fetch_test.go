@@ -11,9 +11,9 @@ import (
 	"testing"
 )
 
-// sharedPath returns ../shared/<rel> from the module root, skipping the test
+// wwSharedPath returns ../shared/<rel> from the module root, skipping the test
 // when it is absent and failing when CI=true.
-func sharedPath(t *testing.T, rel string) string {
+func wwSharedPath(t *testing.T, rel string) string {
 	t.Helper()
 	dir := filepath.Join("..", "..", "..", "shared", rel)
 	if _, err := os.Stat(dir); err != nil {
@@ -26,7 +26,7 @@ func sharedPath(t *testing.T, rel string) string {
 }
 
 func TestWakewordFetchDownloadsIntoDataDir(t *testing.T) {
-	srv := httptest.NewServer(http.StripPrefix("/v2/", http.FileServer(http.Dir(sharedPath(t, "models/microwakeword")))))
+	srv := httptest.NewServer(http.StripPrefix("/v2/", http.FileServer(http.Dir(wwSharedPath(t, "models/microwakeword")))))
 	defer srv.Close()
 	data := t.TempDir()
 	var out, errb bytes.Buffer
