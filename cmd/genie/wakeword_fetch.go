@@ -8,6 +8,7 @@ import (
 
 	"github.com/genie-voice/genie/configs"
 	"github.com/genie-voice/genie/wakeword"
+	"github.com/genie-voice/genie/wakeword/fetch"
 )
 
 func init() {
@@ -19,13 +20,13 @@ func init() {
 // published microWakeWord models into the data directory's models folder.
 func runWakewordFetch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("wakeword fetch", stderr)
-	baseURL := fs.String("base-url", wakeword.DefaultBaseURL, "folder the NAME.json and NAME.tflite files are downloaded from")
+	baseURL := fs.String("base-url", fetch.DefaultBaseURL, "folder the NAME.json and NAME.tflite files are downloaded from")
 	dataDir := fs.String("data-dir", "", "genie data directory; models go to DIR/models (default: the config's data_dir, else $XDG_DATA_HOME/genie)")
 	config := fs.String("config", "", "board config whose data_dir to use")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: genie wakeword fetch [flags] NAME... | all\n\n"+
 			"Downloads published microWakeWord models (%s) and checks their sha256.\n\nflags:\n",
-			strings.Join(wakeword.PublishedModels(), ", "))
+			strings.Join(fetch.Published(), ", "))
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -37,14 +38,14 @@ func runWakewordFetch(ctx context.Context, args []string, stdout, stderr io.Writ
 		return errUsage
 	}
 	if len(names) == 1 && names[0] == "all" {
-		names = wakeword.PublishedModels()
+		names = fetch.Published()
 	}
 	dir, err := fetchModelsDir(*dataDir, *config)
 	if err != nil {
 		return err
 	}
 	for _, n := range names {
-		p, err := wakeword.Fetch(ctx, n, dir, wakeword.FetchOpts{BaseURL: *baseURL})
+		p, err := fetch.Model(ctx, n, dir, fetch.Opts{BaseURL: *baseURL})
 		if err != nil {
 			return err
 		}

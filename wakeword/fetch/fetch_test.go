@@ -1,4 +1,4 @@
-package wakeword
+package fetch
 
 import (
 	"bytes"
@@ -12,7 +12,23 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/genie-voice/genie/wakeword"
 )
+
+// sharedDir returns ../shared/<rel> from the module root, skipping the test
+// when it is absent and failing when CI=true.
+func sharedDir(t testing.TB, rel string) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "..", "shared", rel)
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("shared data missing: %v", err)
+		}
+		t.Skipf("shared data missing (%v): skipping", err)
+	}
+	return dir
+}
 
 // modelServer serves the shared models as the published collection does, with
 // per-path overrides: a replacement body, a status code, or a truncation.
@@ -73,18 +89,18 @@ func dirEntries(t *testing.T, dir string) []string {
 }
 
 func TestFetchWritesVerifiedModel(t *testing.T) {
-	for _, name := range PublishedModels() {
+	for _, name := range Published() {
 		t.Run(name, func(t *testing.T) {
 			_, base := newModelServer(t)
 			dir := filepath.Join(t.TempDir(), "models")
-			p, err := Fetch(context.Background(), name, dir, FetchOpts{BaseURL: base})
+			p, err := Model(context.Background(), name, dir, Opts{BaseURL: base})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if p != filepath.Join(dir, name+".json") {
 				t.Errorf("manifest path %s", p)
 			}
-			md, err := LoadModel(p)
+			md, err := wakeword.LoadModel(p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -136,9 +152,9 @@ func TestFetchFailsLeavingNothing(t *testing.T) {
 			s, base := newModelServer(t)
 			tt.setup(s)
 			dir := filepath.Join(t.TempDir(), "models")
-			_, err := Fetch(context.Background(), "okay_nabu", dir, FetchOpts{BaseURL: base})
-			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "wakeword: ") {
-				t.Fatalf("error %v, want \"wakeword: ...%s...\"", err, tt.want)
+			_, err := Model(context.Background(), "okay_nabu", dir, Opts{BaseURL: base})
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "fetch: ") {
+				t.Fatalf("error %v, want \"fetch: ...%s...\"", err, tt.want)
 			}
 			if tt.is != nil && !errors.Is(err, tt.is) {
 				t.Errorf("error %v is not %v", err, tt.is)
@@ -153,21 +169,21 @@ func TestFetchFailsLeavingNothing(t *testing.T) {
 func TestFetchKeepsOldFilesOnFailure(t *testing.T) {
 	s, base := newModelServer(t)
 	dir := t.TempDir()
-	if _, err := Fetch(context.Background(), "alexa", dir, FetchOpts{BaseURL: base}); err != nil {
+	if _, err := Model(context.Background(), "alexa", dir, Opts{BaseURL: base}); err != nil {
 		t.Fatal(err)
 	}
 	s.body["alexa.tflite"] = []byte("not a model")
-	if _, err := Fetch(context.Background(), "alexa", dir, FetchOpts{BaseURL: base}); !errors.Is(err, ErrChecksum) {
+	if _, err := Model(context.Background(), "alexa", dir, Opts{BaseURL: base}); !errors.Is(err, ErrChecksum) {
 		t.Fatalf("error %v, want ErrChecksum", err)
 	}
-	if _, err := LoadModel(filepath.Join(dir, "alexa.json")); err != nil {
+	if _, err := wakeword.LoadModel(filepath.Join(dir, "alexa.json")); err != nil {
 		t.Errorf("the earlier download no longer loads: %v", err)
 	}
 }
 
 func TestFetchRejectsUnknownName(t *testing.T) {
 	s, base := newModelServer(t)
-	_, err := Fetch(context.Background(), "hey_genie", t.TempDir(), FetchOpts{BaseURL: base})
+	_, err := Model(context.Background(), "hey_genie", t.TempDir(), Opts{BaseURL: base})
 	if err == nil || !strings.Contains(err.Error(), `unknown model "hey_genie"`) {
 		t.Fatalf("error %v", err)
 	}
@@ -180,50 +196,7 @@ func TestFetchHonoursContext(t *testing.T) {
 	_, base := newModelServer(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Fetch(ctx, "vad", t.TempDir(), FetchOpts{BaseURL: base}); !errors.Is(err, context.Canceled) {
+	if _, err := Model(ctx, "vad", t.TempDir(), Opts{BaseURL: base}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
-	}
-}
-
-func TestResolve(t *testing.T) {
-	data := t.TempDir()
-	models := ModelsDir(data)
-	if err := os.MkdirAll(models, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	fetched := filepath.Join(models, "okay_nabu.json")
-	other := filepath.Join(t.TempDir(), "mine.json")
-	for _, p := range []string{fetched, other} {
-		if err := os.WriteFile(p, []byte("{}"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	tests := []struct {
-		ref, want, err string
-	}{
-		{"okay_nabu", fetched, ""},
-		{other, other, ""},
-		{"hey_jarvis", "", "run: genie wakeword fetch hey_jarvis"},
-		{"hey_genie", "", "not a published model"},
-		{"missing.json", "", "no such file"},
-		{filepath.Join(t.TempDir(), "x", "y.json"), "", "no such file"},
-		{"", "", "empty model name"},
-	}
-	for _, tt := range tests {
-		t.Run(filepath.Base(tt.ref), func(t *testing.T) {
-			got, err := Resolve(tt.ref, data)
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("Resolve(%q) = %q, %v; want error with %q", tt.ref, got, err, tt.err)
-				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Fatalf("Resolve(%q) = %q, %v; want %q", tt.ref, got, err, tt.want)
-			}
-		})
-	}
-	if _, err := Resolve("alexa", data); !errors.Is(err, ErrModelNotFound) {
-		t.Errorf("missing name: %v is not ErrModelNotFound", err)
 	}
 }

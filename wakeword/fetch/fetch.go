@@ -1,4 +1,8 @@
-package wakeword
+// Package fetch downloads the published microWakeWord models
+// (github.com/esphome/micro-wake-word-models, models/v2) into genie's models
+// folder, checking each TFLite file against a sha256 pinned here. It lives
+// apart from package wakeword so that the runtime does not depend on net.
+package fetch
 
 import (
 	"context"
@@ -14,6 +18,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/genie-voice/genie/wakeword"
 )
 
 // DefaultBaseURL is the folder of the published microWakeWord v2 models
@@ -23,7 +29,7 @@ const DefaultBaseURL = "https://raw.githubusercontent.com/esphome/micro-wake-wor
 
 // published pins the sha256 of every published model's TFLite file. The
 // manifests are not pinned: upstream edits them (okay_nabu.json's
-// tensor_arena_size changed between revisions), so Fetch validates a manifest
+// tensor_arena_size changed between revisions), so Model validates a manifest
 // by parsing it and checking that it names NAME.tflite instead.
 var published = map[string]string{
 	"alexa":       "9011a8155b04de858c48038529235cbc0e42e9fca05a55bf588cb80a653a723b",
@@ -40,9 +46,9 @@ const (
 	maxModelBytes    = 8 << 20
 )
 
-// PublishedModels returns the names Fetch knows, sorted: alexa, hey_jarvis,
+// Published returns the names Model knows, sorted: alexa, hey_jarvis,
 // hey_mycroft, okay_nabu, vad.
-func PublishedModels() []string {
+func Published() []string {
 	names := make([]string, 0, len(published))
 	for n := range published {
 		names = append(names, n)
@@ -52,10 +58,10 @@ func PublishedModels() []string {
 }
 
 // ErrChecksum means a downloaded model file does not have its pinned sha256.
-var ErrChecksum = errors.New("wakeword: checksum mismatch")
+var ErrChecksum = errors.New("fetch: checksum mismatch")
 
-// FetchOpts configures Fetch.
-type FetchOpts struct {
+// Opts configures Model.
+type Opts struct {
 	// BaseURL is the folder NAME.json and NAME.tflite are fetched from; ""
 	// means DefaultBaseURL. A missing final "/" is added.
 	BaseURL string
@@ -63,20 +69,16 @@ type FetchOpts struct {
 	Client *http.Client
 }
 
-// ModelsDir returns the folder of downloaded models inside genie's data
-// directory (configs.Config.DataPath): dataDir/models.
-func ModelsDir(dataDir string) string { return filepath.Join(dataDir, "models") }
-
-// Fetch downloads the published model name (see PublishedModels) into dir:
+// Model downloads the published model name (see Published) into dir:
 // NAME.tflite, checked against its pinned sha256 and loaded once to prove the
 // runtime accepts it, then NAME.json, parsed and checked to name NAME.tflite.
 // Each file is written to a temporary file in dir and renamed into place, the
 // manifest last, so a manifest in dir always has its model next to it. On any
 // error nothing new is left in dir. It returns the manifest's path.
-func Fetch(ctx context.Context, name, dir string, o FetchOpts) (manifestPath string, err error) {
+func Model(ctx context.Context, name, dir string, o Opts) (manifestPath string, err error) {
 	sum, ok := published[name]
 	if !ok {
-		return "", fmt.Errorf("wakeword: fetch: unknown model %q (published: %s)", name, strings.Join(PublishedModels(), ", "))
+		return "", fmt.Errorf("fetch: unknown model %q (published: %s)", name, strings.Join(Published(), ", "))
 	}
 	base := o.BaseURL
 	if base == "" {
@@ -86,7 +88,7 @@ func Fetch(ctx context.Context, name, dir string, o FetchOpts) (manifestPath str
 		base += "/"
 	}
 	if _, err := url.Parse(base); err != nil {
-		return "", fmt.Errorf("wakeword: fetch: base URL: %w", err)
+		return "", fmt.Errorf("fetch: base URL: %w", err)
 	}
 	client := o.Client
 	if client == nil {
@@ -97,12 +99,12 @@ func Fetch(ctx context.Context, name, dir string, o FetchOpts) (manifestPath str
 	if err != nil {
 		return "", err
 	}
-	m, err := ParseManifest(mj)
+	m, err := wakeword.ParseManifest(mj)
 	if err != nil {
-		return "", fmt.Errorf("wakeword: fetch: %s.json: %w", name, err)
+		return "", fmt.Errorf("fetch: %s.json: %w", name, err)
 	}
 	if m.Model != name+".tflite" {
-		return "", fmt.Errorf("wakeword: fetch: %s.json names model %q, want %q", name, m.Model, name+".tflite")
+		return "", fmt.Errorf("fetch: %s.json names model %q, want %q", name, m.Model, name+".tflite")
 	}
 	tf, err := download(ctx, client, base+name+".tflite", maxModelBytes)
 	if err != nil {
@@ -112,11 +114,11 @@ func Fetch(ctx context.Context, name, dir string, o FetchOpts) (manifestPath str
 	if got := hex.EncodeToString(h[:]); got != sum {
 		return "", fmt.Errorf("%w: %s%s.tflite has sha256 %s, want %s (%d bytes; nothing written)", ErrChecksum, base, name, got, sum, len(tf))
 	}
-	if _, err := LoadModelBytes(name, mj, tf); err != nil {
-		return "", fmt.Errorf("wakeword: fetch: %s: %w", name, err)
+	if _, err := wakeword.LoadModelBytes(name, mj, tf); err != nil {
+		return "", fmt.Errorf("fetch: %s: %w", name, err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("wakeword: fetch: %w", err)
+		return "", fmt.Errorf("fetch: %w", err)
 	}
 	if err := writeAtomic(filepath.Join(dir, name+".tflite"), tf); err != nil {
 		return "", err
@@ -133,25 +135,25 @@ func Fetch(ctx context.Context, name, dir string, o FetchOpts) (manifestPath str
 func download(ctx context.Context, c *http.Client, u string, limit int64) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, fmt.Errorf("wakeword: fetch: %w", err)
+		return nil, fmt.Errorf("fetch: %w", err)
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("wakeword: fetch: %w", err)
+		return nil, fmt.Errorf("fetch: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("wakeword: fetch: %s: %s", u, resp.Status)
+		return nil, fmt.Errorf("fetch: %s: %s", u, resp.Status)
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("wakeword: fetch: %s: after %d bytes: %w", u, len(b), err)
+		return nil, fmt.Errorf("fetch: %s: after %d bytes: %w", u, len(b), err)
 	}
 	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("wakeword: fetch: %s: larger than %d bytes", u, limit)
+		return nil, fmt.Errorf("fetch: %s: larger than %d bytes", u, limit)
 	}
 	if resp.ContentLength >= 0 && int64(len(b)) != resp.ContentLength {
-		return nil, fmt.Errorf("wakeword: fetch: %s: got %d of %d bytes", u, len(b), resp.ContentLength)
+		return nil, fmt.Errorf("fetch: %s: got %d of %d bytes", u, len(b), resp.ContentLength)
 	}
 	return b, nil
 }
@@ -161,13 +163,13 @@ func download(ctx context.Context, c *http.Client, u string, limit int64) ([]byt
 func writeAtomic(path string, b []byte) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("wakeword: fetch: %w", err)
+		return fmt.Errorf("fetch: %w", err)
 	}
 	defer func() {
 		if err != nil {
 			f.Close()
 			os.Remove(f.Name())
-			err = fmt.Errorf("wakeword: fetch: write %s: %w", path, err)
+			err = fmt.Errorf("fetch: write %s: %w", path, err)
 		}
 	}()
 	if _, err = f.Write(b); err != nil {
@@ -183,35 +185,4 @@ func writeAtomic(path string, b []byte) (err error) {
 		return err
 	}
 	return os.Rename(f.Name(), path)
-}
-
-// ErrModelNotFound means Resolve found no manifest for a model name.
-var ErrModelNotFound = errors.New("wakeword: model not found")
-
-// Resolve turns a model reference from a board config or the command line into
-// a manifest path. A reference that ends in ".json" or contains a path
-// separator is a path, used as is; anything else is a name looked up as
-// ModelsDir(dataDir)/NAME.json, where Fetch puts it. A missing name gives an
-// error wrapping ErrModelNotFound that says how to fetch it.
-func Resolve(name, dataDir string) (manifestPath string, err error) {
-	if name == "" {
-		return "", errors.New("wakeword: empty model name")
-	}
-	if strings.HasSuffix(name, ".json") || strings.ContainsRune(name, '/') || strings.ContainsRune(name, filepath.Separator) {
-		if _, err := os.Stat(name); err != nil {
-			return "", fmt.Errorf("wakeword: model manifest: %w", err)
-		}
-		return name, nil
-	}
-	p := filepath.Join(ModelsDir(dataDir), name+".json")
-	if _, err := os.Stat(p); err == nil {
-		return p, nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("wakeword: model %q: %w", name, err)
-	}
-	if _, ok := published[name]; ok {
-		return "", fmt.Errorf("%w: %q is not in %s; run: genie wakeword fetch %s", ErrModelNotFound, name, ModelsDir(dataDir), name)
-	}
-	return "", fmt.Errorf("%w: %q is not in %s and is not a published model (%s); give a manifest path",
-		ErrModelNotFound, name, ModelsDir(dataDir), strings.Join(PublishedModels(), ", "))
 }
