@@ -18,8 +18,9 @@ var ErrModelNotFound = errors.New("wakeword: model not found")
 // Resolve turns a model reference from a board config or the command line into
 // a manifest path. A reference that ends in ".json" or contains a path
 // separator is a path, used as is; anything else is a name looked up as
-// ModelsDir(dataDir)/NAME.json, where "genie wakeword fetch" puts it. A missing name gives an
-// error wrapping ErrModelNotFound that says how to fetch it.
+// ModelsDir(dataDir)/NAME.json, where "genie wakeword fetch" puts it. A
+// missing name gives an error wrapping ErrModelNotFound that says how to
+// fetch it.
 func Resolve(name, dataDir string) (manifestPath string, err error) {
 	if name == "" {
 		return "", errors.New("wakeword: empty model name")
