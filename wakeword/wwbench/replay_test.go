@@ -184,3 +184,19 @@ func BenchmarkReplay(b *testing.B) {
 		dst = Replay(&tr, frames, 5, 200, 100, nil, dst[:0])
 	}
 }
+
+// BenchmarkEngineFrame measures what Run times per model: one feature frame
+// through a one-model Engine with the trace recorded (an inference every 3rd
+// frame). Budget: far under the 10 ms a frame lasts.
+func BenchmarkEngineFrame(b *testing.B) {
+	frames := loadFeatures(b, "tts_okay_nabu", 0)
+	e := engine(b, loadShared(b, "okay_nabu"), wakeword.EngineOpts{})
+	w := &worker{}
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		w.runEngine(e, frames, nil)
+		n += len(frames)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/frame")
+}
