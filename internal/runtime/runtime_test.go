@@ -2,9 +2,9 @@ package runtime
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
