@@ -14,6 +14,7 @@ import (
 
 	"github.com/genie-voice/genie/audio/frontend"
 	"github.com/genie-voice/genie/audio/wavfile"
+	"github.com/genie-voice/genie/configs"
 	"github.com/genie-voice/genie/wakeword"
 )
 
@@ -118,7 +119,7 @@ func defaultModelsDir() string {
 	if d := os.Getenv("GENIE_MODELS"); d != "" {
 		return d
 	}
-	return filepath.Join("models", "microwakeword")
+	return wakeword.ModelsDir(configs.Default().DataPath()) // where "genie wakeword fetch" puts them
 }
 
 // manifestPath resolves a model argument: a path to a .json manifest, or a

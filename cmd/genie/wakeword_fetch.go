@@ -13,7 +13,7 @@ import (
 
 func init() {
 	// Temporary name until "genie wakeword fetch" routes here.
-	register(command{name: "wakeword-fetch", summary: "download published wake-word models (wakeword fetch)", run: runWakewordFetch})
+	registerWakeword(command{name: "fetch", summary: "download published microWakeWord models into the data directory", run: runWakewordFetch})
 }
 
 // runWakewordFetch is "genie wakeword fetch [flags] NAME...": it downloads

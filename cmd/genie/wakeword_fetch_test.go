@@ -30,7 +30,7 @@ func TestWakewordFetchDownloadsIntoDataDir(t *testing.T) {
 	defer srv.Close()
 	data := t.TempDir()
 	var out, errb bytes.Buffer
-	err := run(context.Background(), []string{"wakeword-fetch", "--base-url", srv.URL + "/v2/", "--data-dir", data, "okay_nabu", "vad"}, &out, &errb)
+	err := run(context.Background(), []string{"wakeword", "fetch", "--base-url", srv.URL + "/v2/", "--data-dir", data, "okay_nabu", "vad"}, &out, &errb)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errb.String())
 	}
@@ -42,7 +42,7 @@ func TestWakewordFetchDownloadsIntoDataDir(t *testing.T) {
 	if want := "okay_nabu: " + filepath.Join(data, "models", "okay_nabu.json"); !strings.Contains(out.String(), want) {
 		t.Errorf("output %q, want %q", out.String(), want)
 	}
-	err = run(context.Background(), []string{"wakeword-fetch", "--base-url", srv.URL + "/nothing/", "--data-dir", data, "alexa"}, &out, &errb)
+	err = run(context.Background(), []string{"wakeword", "fetch", "--base-url", srv.URL + "/nothing/", "--data-dir", data, "alexa"}, &out, &errb)
 	if err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("missing file: error %v, want a 404", err)
 	}

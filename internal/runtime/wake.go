@@ -2,9 +2,6 @@ package runtime
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/genie-voice/genie/audio"
 	"github.com/genie-voice/genie/audio/listener"
@@ -21,18 +18,15 @@ type wakeParts struct {
 	useVAD   bool // the endpointer decides the end of speech (else the cap does)
 }
 
-// resolveModel finds a model's manifest: a path as given, else
-// <data dir>/models/NAME.json (where `genie wakeword fetch` puts models).
+// resolveModel finds a model's manifest: a path as given, else a model fetched into
+// the data directory.
 func resolveModel(c *configs.Config, m configs.WakeModel) (string, error) {
 	if m.Path != "" {
 		return m.Path, nil
 	}
-	if strings.ContainsAny(m.Name, `/\`) || strings.HasSuffix(m.Name, ".json") {
-		return m.Name, nil
-	}
-	p := filepath.Join(c.DataPath(), "models", m.Name+".json")
-	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("runtime: wake model %q is not installed in %s (run: genie wakeword fetch %s)", m.Name, filepath.Dir(p), m.Name)
+	p, err := wakeword.Resolve(m.Name, c.DataPath())
+	if err != nil {
+		return "", fmt.Errorf("runtime: %w", err)
 	}
 	return p, nil
 }
