@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/genie-voice/genie/internal/sharedtest"
 )
 
 // The golden data come from the reference C/C++ pipeline (TFLM reference
@@ -14,27 +16,13 @@ import (
 // ../shared/reference/microwakeword/README.md. Tolerances: raw outputs at most
 // ±1 (we measure bit-exact), events exact.
 
-// sharedDir returns ../shared/<rel> relative to the module root, skipping the
-// test when it is absent and failing when CI=true.
-func sharedDir(t testing.TB, rel string) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", rel)
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data missing: %v", err)
-		}
-		t.Skipf("shared data missing (%v): skipping", err)
-	}
-	return dir
-}
-
 var wakeNames = []string{"hey_jarvis", "okay_nabu", "alexa", "hey_mycroft"}
 
 var clips = []string{"tts_hey_jarvis", "tts_okay_nabu", "tts_alexa", "tts_hey_mycroft", "tts_negative", "real_hey_jarvis", "real_okay_nabu"}
 
 func loadShared(t testing.TB, name string) *Model {
 	t.Helper()
-	m, err := LoadModel(filepath.Join(sharedDir(t, "models/microwakeword"), name+".json"))
+	m, err := LoadModel(filepath.Join(sharedtest.Dir(t, "models/microwakeword"), name+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +32,7 @@ func loadShared(t testing.TB, name string) *Model {
 // loadFeatures reads a clip's frames; frame k ends at sample 160k+480.
 func loadFeatures(t testing.TB, clip string) []Frame {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(sharedDir(t, "reference/microwakeword"), "features", clip+".u16"))
+	b, err := os.ReadFile(filepath.Join(sharedtest.Dir(t, "reference/microwakeword"), "features", clip+".u16"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +72,7 @@ func atoi(t testing.TB, s string) int {
 // goldenOutputs returns per model name the raw outputs and the frame of each.
 func goldenOutputs(t testing.TB, clip string) (frames []int, outs map[string][]int) {
 	t.Helper()
-	h, rows := readCSV(t, filepath.Join(sharedDir(t, "reference/microwakeword"), "outputs", clip+".outputs.csv"))
+	h, rows := readCSV(t, filepath.Join(sharedtest.Dir(t, "reference/microwakeword"), "outputs", clip+".outputs.csv"))
 	outs = map[string][]int{}
 	for _, r := range rows {
 		frames = append(frames, atoi(t, r[0]))
@@ -180,7 +168,7 @@ func TestGoldenEvents(t *testing.T) {
 	var dets []Detection
 	for _, clip := range clips {
 		t.Run(clip, func(t *testing.T) {
-			_, rows := readCSV(t, filepath.Join(sharedDir(t, "reference/microwakeword"), "outputs", clip+".events.csv"))
+			_, rows := readCSV(t, filepath.Join(sharedtest.Dir(t, "reference/microwakeword"), "outputs", clip+".events.csv"))
 			var want []event
 			for _, r := range rows {
 				if r[4] != "detected" {

@@ -7,6 +7,7 @@ import (
 	"github.com/genie-voice/genie/audio"
 	"github.com/genie-voice/genie/audio/listener"
 	"github.com/genie-voice/genie/audio/wavfile"
+	"github.com/genie-voice/genie/internal/sharedtest"
 )
 
 // TestStackDetectsGoldenClipsFromAudio runs the golden wavs block by block through the
@@ -24,7 +25,7 @@ func TestStackDetectsGoldenClipsFromAudio(t *testing.T) {
 		{"real_okay_nabu", "okay_nabu", 149},
 		{"tts_negative", "", -1},
 	}
-	dir := sharedDir(t, "reference/microwakeword/wavs")
+	dir := sharedtest.Dir(t, "reference/microwakeword/wavs")
 	var models []*Model
 	for _, n := range wakeNames {
 		models = append(models, loadShared(t, n))
@@ -110,7 +111,7 @@ func TestStackRunsTheNeuralVADAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, _ := NewStack(eng)
-	clip, err := wavfile.Load(filepath.Join(sharedDir(t, "reference/microwakeword/wavs"), "tts_negative.wav"))
+	clip, err := wavfile.Load(filepath.Join(sharedtest.Dir(t, "reference/microwakeword/wavs"), "tts_negative.wav"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,37 +13,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/genie-voice/genie/internal/sharedtest"
 )
 
 var update = flag.Bool("update", false, "update golden files")
-
-// sharedDir returns <module root>/../shared, skipping the test when it is absent
-// (and failing it when CI=true).
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(dir, "..", "shared")
-	if _, err := os.Stat(filepath.Join(shared, "reference", "microwakeword")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("reference data missing (CI=true): %v", err)
-		}
-		t.Skipf("reference data not available at %s: %v", shared, err)
-	}
-	return filepath.Join(shared, "reference", "microwakeword")
-}
 
 // goldenClips are the clips of the reference set, all 16 kHz mono.
 var goldenClips = []string{
@@ -106,7 +80,7 @@ func run(t testing.TB, f *Frontend, s []int16, n int) []Frame {
 }
 
 func TestFeaturesMatchReferenceBitExact(t *testing.T) {
-	ref := sharedDir(t)
+	ref := sharedtest.Dir(t, "reference/microwakeword")
 	for _, name := range goldenClips {
 		t.Run(name, func(t *testing.T) {
 			samples, want := loadClip(t, ref, name)
@@ -162,7 +136,7 @@ type referenceState struct {
 }
 
 func TestTablesMatchReferenceState(t *testing.T) {
-	ref := sharedDir(t)
+	ref := sharedtest.Dir(t, "reference/microwakeword")
 	b, err := os.ReadFile(filepath.Join(ref, "frontend_state.json"))
 	if err != nil {
 		t.Fatal(err)

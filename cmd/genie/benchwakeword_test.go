@@ -8,14 +8,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/genie-voice/genie/internal/sharedtest"
 )
 
 func TestBenchWakewordReportsPerModel(t *testing.T) {
-	wavs, err := filepath.Abs(wwSharedPath(t, "reference/microwakeword/wavs"))
+	wavs, err := filepath.Abs(sharedtest.Dir(t, "reference/microwakeword/wavs"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	models := wwSharedPath(t, "models/microwakeword")
+	models := sharedtest.Dir(t, "models/microwakeword")
 	dir := t.TempDir()
 	// The TTS clips have 0.7 s of lead and 0.5 s of tail around the phrase.
 	csv := "file,phrase,start_s,end_s,condition\n" +

@@ -9,24 +9,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/genie-voice/genie/internal/sharedtest"
 )
 
-// wwSharedPath returns ../shared/<rel> from the module root, skipping the test
-// when it is absent and failing when CI=true.
-func wwSharedPath(t *testing.T, rel string) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", rel)
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data missing: %v", err)
-		}
-		t.Skipf("shared data missing (%v): skipping", err)
-	}
-	return dir
-}
-
 func TestWakewordFetchDownloadsIntoDataDir(t *testing.T) {
-	srv := httptest.NewServer(http.StripPrefix("/v2/", http.FileServer(http.Dir(wwSharedPath(t, "models/microwakeword")))))
+	srv := httptest.NewServer(http.StripPrefix("/v2/", http.FileServer(http.Dir(sharedtest.Dir(t, "models/microwakeword")))))
 	defer srv.Close()
 	data := t.TempDir()
 	var out, errb bytes.Buffer

@@ -5,28 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-func sharedDir(t *testing.T, rel string) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", rel)
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data missing: %v", err)
-		}
-		t.Skipf("shared data missing (%v): skipping", err)
-	}
-	return dir
-}
+	"github.com/genie-voice/genie/internal/sharedtest"
+)
 
 // The expected times are the ESPHome events of the reference README.
 func TestWakewordTestFindsReferenceEvents(t *testing.T) {
-	models := sharedDir(t, "models/microwakeword")
-	wavs := sharedDir(t, "reference/microwakeword/wavs")
+	models := sharedtest.Dir(t, "models/microwakeword")
+	wavs := sharedtest.Dir(t, "reference/microwakeword/wavs")
 	want := map[string]string{
 		"tts_hey_jarvis.wav": "hey_jarvis@1.76", "tts_okay_nabu.wav": "okay_nabu@1.76",
 		"tts_alexa.wav": "alexa@1.43", "tts_hey_mycroft.wav": "hey_mycroft@1.49",

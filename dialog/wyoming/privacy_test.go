@@ -2,7 +2,6 @@ package wyoming_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,19 +12,14 @@ import (
 	"github.com/genie-voice/genie/configs"
 	"github.com/genie-voice/genie/dialog/wyoming"
 	"github.com/genie-voice/genie/internal/runtime"
+	"github.com/genie-voice/genie/internal/sharedtest"
 )
 
 // TestNoAudioLeavesWithoutAWake runs genie with a wake-word model and Home Assistant
 // connected over 10 minutes of speech that never says the wake phrase, and counts what
 // crosses the socket: control events only, not one audio byte.
 func TestNoAudioLeavesWithoutAWake(t *testing.T) {
-	models := filepath.Join("..", "..", "..", "shared", "models", "microwakeword")
-	if _, err := os.Stat(models); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared models missing: %v", err)
-		}
-		t.Skipf("shared models missing (%v): skipping", err)
-	}
+	models := sharedtest.Dir(t, "models/microwakeword")
 	root, _ := filepath.Abs("../..")
 	dir := t.TempDir()
 

@@ -14,6 +14,7 @@ import (
 	"github.com/genie-voice/genie/audio"
 	"github.com/genie-voice/genie/audio/wavfile"
 	"github.com/genie-voice/genie/configs"
+	"github.com/genie-voice/genie/internal/sharedtest"
 )
 
 // benchConfig loads the bench profile with its files redirected into dir.
@@ -174,22 +175,8 @@ func TestRunRejectsBadMic(t *testing.T) {
 	}
 }
 
-// sharedModels returns ../shared/models/microwakeword, skipping without it (failing
-// on CI, where it must be present).
-func sharedModels(t *testing.T) string {
-	t.Helper()
-	dir := "../../../shared/models/microwakeword"
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared models missing: %v", err)
-		}
-		t.Skipf("shared models missing (%v): skipping", err)
-	}
-	return dir
-}
-
 func TestWakeWordTurnEndsByNeuralVAD(t *testing.T) {
-	models := sharedModels(t)
+	models := sharedtest.Dir(t, "models/microwakeword")
 	dir := t.TempDir()
 	c := benchConfig(t, dir)
 	c.Mic.File = "../../testdata/okay_nabu_turn_16k.wav"
@@ -222,7 +209,7 @@ func TestWakeWordTurnEndsByNeuralVAD(t *testing.T) {
 }
 
 func TestMutedBoardHearsNoWakeAndSendsNothing(t *testing.T) {
-	models := sharedModels(t)
+	models := sharedtest.Dir(t, "models/microwakeword")
 	dir := t.TempDir()
 	c := benchConfig(t, dir)
 	c.Mic.File = "../../testdata/okay_nabu_turn_16k.wav"

@@ -13,22 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/genie-voice/genie/internal/sharedtest"
 	"github.com/genie-voice/genie/wakeword"
 )
-
-// sharedDir returns ../shared/<rel> from the module root, skipping the test
-// when it is absent and failing when CI=true.
-func sharedDir(t testing.TB, rel string) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", rel)
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data missing: %v", err)
-		}
-		t.Skipf("shared data missing (%v): skipping", err)
-	}
-	return dir
-}
 
 // modelServer serves the shared models as the published collection does, with
 // per-path overrides: a replacement body, a status code, or a truncation.
@@ -65,7 +52,7 @@ func (s *modelServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func newModelServer(t *testing.T) (*modelServer, string) {
 	t.Helper()
-	s := &modelServer{dir: sharedDir(t, "models/microwakeword"), body: map[string][]byte{}, status: map[string]int{}, truncate: map[string]bool{}}
+	s := &modelServer{dir: sharedtest.Dir(t, "models/microwakeword"), body: map[string][]byte{}, status: map[string]int{}, truncate: map[string]bool{}}
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	return s, srv.URL + "/models/v2" // no final slash: Fetch adds it
@@ -107,7 +94,7 @@ func TestFetchWritesVerifiedModel(t *testing.T) {
 			if md.Name != name {
 				t.Errorf("loaded %q", md.Name)
 			}
-			want, _ := os.ReadFile(filepath.Join(sharedDir(t, "models/microwakeword"), name+".tflite"))
+			want, _ := os.ReadFile(filepath.Join(sharedtest.Dir(t, "models/microwakeword"), name+".tflite"))
 			got, _ := os.ReadFile(filepath.Join(dir, name+".tflite"))
 			if !bytes.Equal(got, want) {
 				t.Error("model file differs from the served one")

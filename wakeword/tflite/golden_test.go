@@ -7,21 +7,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
-)
 
-// sharedDir returns ../shared/<rel> from the module root, skipping the test
-// when it is absent (failing under CI=true).
-func sharedDir(t testing.TB, rel string) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", rel)
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data missing: %v", err)
-		}
-		t.Skipf("shared data missing (%v): skipping", err)
-	}
-	return dir
-}
+	"github.com/genie-voice/genie/internal/sharedtest"
+)
 
 var modelNames = []string{"hey_jarvis", "okay_nabu", "alexa", "hey_mycroft", "vad"}
 
@@ -34,7 +22,7 @@ func quantizeFeature(f uint16) int8 {
 
 func loadFeatures(t testing.TB, clip string) [][40]uint16 {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(sharedDir(t, "reference/microwakeword"), "features", clip+".u16"))
+	b, err := os.ReadFile(filepath.Join(sharedtest.Dir(t, "reference/microwakeword"), "features", clip+".u16"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +38,7 @@ func loadFeatures(t testing.TB, clip string) [][40]uint16 {
 // loadOutputs returns, per model column name, the raw outputs of the clip.
 func loadOutputs(t testing.TB, clip string) (frames []int, outs map[string][]uint8) {
 	t.Helper()
-	f, err := os.Open(filepath.Join(sharedDir(t, "reference/microwakeword"), "outputs", clip+".outputs.csv"))
+	f, err := os.Open(filepath.Join(sharedtest.Dir(t, "reference/microwakeword"), "outputs", clip+".outputs.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +65,7 @@ func loadOutputs(t testing.TB, clip string) (frames []int, outs map[string][]uin
 }
 
 func TestGoldenOutputs(t *testing.T) {
-	dir := sharedDir(t, "models/microwakeword")
+	dir := sharedtest.Dir(t, "models/microwakeword")
 	for _, name := range modelNames {
 		b, err := os.ReadFile(filepath.Join(dir, name+".tflite"))
 		if err != nil {

@@ -12,22 +12,9 @@ import (
 	"time"
 
 	"github.com/genie-voice/genie/audio/frontend"
+	"github.com/genie-voice/genie/internal/sharedtest"
 	"github.com/genie-voice/genie/wakeword"
 )
-
-// sharedDir returns ../shared/<rel> from the module root, skipping the test
-// when it is absent and failing when CI=true.
-func sharedDir(t testing.TB, rel string) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", rel)
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data missing: %v", err)
-		}
-		t.Skipf("shared data missing (%v): skipping", err)
-	}
-	return dir
-}
 
 var wakeNames = []string{"alexa", "hey_jarvis", "hey_mycroft", "okay_nabu"}
 
@@ -35,7 +22,7 @@ var clips = []string{"tts_hey_jarvis", "tts_okay_nabu", "tts_alexa", "tts_hey_my
 
 func loadShared(t testing.TB, name string) *wakeword.Model {
 	t.Helper()
-	m, err := wakeword.LoadModel(filepath.Join(sharedDir(t, "models/microwakeword"), name+".json"))
+	m, err := wakeword.LoadModel(filepath.Join(sharedtest.Dir(t, "models/microwakeword"), name+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +33,7 @@ func loadShared(t testing.TB, name string) *wakeword.Model {
 // C frontend); frame k ends at sample start+160k+480.
 func loadFeatures(t testing.TB, clip string, start int64) []frontend.Frame {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(sharedDir(t, "reference/microwakeword"), "features", clip+".u16"))
+	b, err := os.ReadFile(filepath.Join(sharedtest.Dir(t, "reference/microwakeword"), "features", clip+".u16"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +115,7 @@ func TestReplayGivesReferenceEvents(t *testing.T) {
 	w := &worker{}
 	for _, clip := range clips {
 		t.Run(clip, func(t *testing.T) {
-			f, err := os.Open(filepath.Join(sharedDir(t, "reference/microwakeword"), "outputs", clip+".events.csv"))
+			f, err := os.Open(filepath.Join(sharedtest.Dir(t, "reference/microwakeword"), "outputs", clip+".events.csv"))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/genie-voice/genie/internal/sharedtest"
 	"github.com/genie-voice/genie/wakeword"
 )
 
@@ -18,7 +19,7 @@ import (
 // and 0.5 s of tail around the phrase (README); the real ones are labelled as
 // a whole.
 func referenceLabels(t *testing.T) []Label {
-	dir := filepath.Join(sharedDir(t, "reference/microwakeword"), "wavs")
+	dir := filepath.Join(sharedtest.Dir(t, "reference/microwakeword"), "wavs")
 	s := func(v float64) time.Duration { return time.Duration(v * float64(time.Second)) }
 	return []Label{
 		{File: filepath.Join(dir, "tts_hey_jarvis.wav"), Phrase: "hey jarvis", Start: s(0.7), End: s(2.225 - 0.5), Condition: "tts"},
