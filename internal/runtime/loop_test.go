@@ -20,7 +20,7 @@ type loop struct {
 	stop chan struct{}
 }
 
-func newLoop(tb testing.TB, pressEvery time.Duration) *loop {
+func newLoop(tb testing.TB, pressEvery time.Duration, vad audio.VAD) *loop {
 	tb.Helper()
 	c := configs.Default()
 	c.Speaker.Backend = configs.BackendNull
@@ -33,7 +33,7 @@ func newLoop(tb testing.TB, pressEvery time.Duration) *loop {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	lst, err := listener.New(canonicalTone{}, listener.Opts{})
+	lst, err := listener.New(canonicalTone{}, listener.Opts{VAD: vad})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func (canonicalTone) Format() audio.Format        { return audio.Canonical }
 func (canonicalTone) Read(p []int16) (int, error) { return len(p), nil }
 
 func TestLoopAllocatesNothingPerBlock(t *testing.T) {
-	l := newLoop(t, 6*time.Second)
+	l := newLoop(t, 6*time.Second, newEnergyVAD())
 	// Warm up: the first turn builds the earcon track's state.
 	for range 800 {
 		l.step()
@@ -113,7 +113,17 @@ func TestLoopAllocatesNothingPerBlock(t *testing.T) {
 // 48 kHz mixer, with a push-to-talk turn every 6 s. Budget: far under 10 ms on a Pi
 // Zero 2 W; this is the fixed cost before wake word and VAD.
 func BenchmarkLoopBlock(b *testing.B) {
-	l := newLoop(b, 6*time.Second)
+	l := newLoop(b, 6*time.Second, nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		l.step()
+	}
+}
+
+// BenchmarkLoopBlockWithVAD is BenchmarkLoopBlock with the classic VAD (the bench
+// board's loop without wake words).
+func BenchmarkLoopBlockWithVAD(b *testing.B) {
+	l := newLoop(b, 6*time.Second, newEnergyVAD())
 	b.ReportAllocs()
 	for b.Loop() {
 		l.step()
