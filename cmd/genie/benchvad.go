@@ -23,6 +23,7 @@ import (
 	"github.com/genie-voice/genie/audio"
 	"github.com/genie-voice/genie/audio/vad/vadeval"
 	"github.com/genie-voice/genie/audio/wavfile"
+	"github.com/genie-voice/genie/dialog"
 )
 
 func init() {
@@ -81,7 +82,7 @@ func runBenchVAD(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	kinds := fs.String("vad", "energy", "comma-separated detectors to score: "+vadNames())
 	model := fs.String("vad-model", defaultVADModel(), "neural: the VAD model's manifest")
 	thr := fs.Float64("threshold", 0.5, "speech probability (0..1) for F1 and the endpointer")
-	silence := fs.Duration("silence", 500*time.Millisecond, "endpointer: trailing non-speech that declares the end of speech")
+	silence := fs.Duration("silence", 700*time.Millisecond, "endpointer: trailing non-speech that declares the end of speech")
 	minPause := fs.Duration("min-pause", 300*time.Millisecond, "score a speech end only if the pause after it is at least silence+min-pause")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	png := fs.String("png", "", "write ROC curves (per SNR condition) to this PNG file")
@@ -93,9 +94,10 @@ are all non-speech) and reports, per SNR condition, noise type and condition:
   roc_auc   exact block-level (10 ms) ROC-AUC, ties averaged; a block is speech if at
             least half its samples are inside a labelled interval
   f1        block-level F1 (and precision, recall, false positive rate) at --threshold
-  end delay speech-end detection delay of an endpointer that declares the end after
-            --silence of blocks below --threshold, minus --silence (median, p95, ms);
-            negative means the VAD let go before the labelled end
+  end delay speech-end detection delay of genie's endpointer (dialog.Endpointer, the
+            one genie run uses) ending speech after --silence below --threshold, minus
+            --silence (median, p95, ms); negative means the VAD let go before the
+            labelled end
   cpu       process CPU seconds spent in the detector per hour of audio
 Conditions come from file names <scene>_<noise>_<snr>.wav as written by scripts/vadset.
 In --json, -1 marks a value with no data (AUC of a one-class group, delay with no ends).
@@ -152,7 +154,6 @@ flags:
 		Threshold: float32(*thr),
 		SilenceMS: silence.Milliseconds(),
 	}
-	silenceBlocks := int(*silence / audio.BlockLen)
 	for _, kind := range strings.Split(*kinds, ",") {
 		det, err := newVAD(strings.TrimSpace(kind), *model)
 		if err != nil {
@@ -191,7 +192,7 @@ flags:
 			iv := lab[name]
 			truth := vadeval.BlockTruth(iv, nBlocks)
 			counts := vadeval.Confusion(scores, truth, float32(*thr))
-			ends := vadeval.Endpoints(scores, float32(*thr), silenceBlocks)
+			ends := dialogEndpoints(scores, float32(*thr), *silence)
 			st := vadeval.MatchEnds(ends, iv, int64(len(pcm)), audio.Samples(*silence), audio.Samples(*minPause))
 			noise, snr := condition(name)
 			for _, gname := range []string{"all", "snr=" + snr, "noise=" + noise, noise + "/" + snr} {
@@ -352,4 +353,25 @@ func plotROC(path string, rep benchReport) error {
 	p.Legend.Left = false
 	p.Legend.Top = false
 	return p.Save(6*vg.Inch, 6*vg.Inch, path)
+}
+
+// dialogEndpoints runs genie's own endpointer (dialog.Endpointer: speech counts as
+// started after min speech, short blips do not reset the trailing silence) over
+// per-block scores, as if listening all the time, and returns the sample index at which
+// each end of speech is declared.
+func dialogEndpoints(scores []float32, threshold float32, silence time.Duration) []int64 {
+	o := dialog.DefaultEndpointOpts
+	o.TrailingSilence = silence
+	o.NoSpeechTimeout, o.MaxUtterance = 24*time.Hour, 24*time.Hour // never end but by silence
+	ep := dialog.NewEndpointer(o)
+	ep.Start(0)
+	var ends []int64
+	for i, p := range scores {
+		end := int64(i+1) * audio.BlockSamples
+		if v := ep.Block(p >= threshold, end, audio.BlockSamples); v == dialog.EndSpeech {
+			ends = append(ends, end)
+			ep.Start(end)
+		}
+	}
+	return ends
 }

@@ -227,27 +227,6 @@ func (c Counts) Recall() float64 { return ratio(c.TP, c.TP+c.FN) }
 // FPR is the fraction of non-speech blocks called speech.
 func (c Counts) FPR() float64 { return ratio(c.FP, c.FP+c.TN) }
 
-// Endpoints runs the simple endpointer over per-block scores: a block scoring >=
-// threshold starts (or continues) speech; once in speech, silenceBlocks consecutive
-// blocks below threshold declare the end. It returns the sample index at which each end
-// is declared (the end of the block completing the silence).
-func Endpoints(scores []float32, threshold float32, silenceBlocks int) []int64 {
-	var ends []int64
-	inSpeech, quiet := false, 0
-	for i, s := range scores {
-		switch {
-		case s >= threshold:
-			inSpeech, quiet = true, 0
-		case inSpeech:
-			if quiet++; quiet >= silenceBlocks {
-				ends = append(ends, int64(i+1)*audio.BlockSamples)
-				inSpeech, quiet = false, 0
-			}
-		}
-	}
-	return ends
-}
-
 // EndStats is how an endpointer did on the speech ends of a file.
 type EndStats struct {
 	// Delays holds, per scored interval, declared end - labelled end - silence, in

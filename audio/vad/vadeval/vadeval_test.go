@@ -142,17 +142,6 @@ func TestConfusion(t *testing.T) {
 	}
 }
 
-func TestEndpoints(t *testing.T) {
-	s := []float32{0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0}
-	// Speech from block 1; a 2-block gap is bridged; quiet 6, 7, 8 ends it after block 8;
-	// speech again at 10, but the stream stops after 2 quiet blocks.
-	got := Endpoints(s, 0.5, 3)
-	want := []int64{9 * 160}
-	if !slices.Equal(got, want) {
-		t.Errorf("ends %v, want %v", got, want)
-	}
-}
-
 func TestMatchEnds(t *testing.T) {
 	const silence, pause = 800, 480
 	iv := []Interval{{1000, 5000}, {5500, 9000}, {20000, 30000}, {40000, 41000}}
