@@ -38,7 +38,7 @@ type MixerOpts struct {
 	SampleRate int           // Hz of the output (the speaker's rate)
 	DuckDB     float64       // gain of a track while a higher-priority one plays, -60..0 dB
 	Ramp       time.Duration // how long gain changes take (avoids clicks)
-	Buffer     time.Duration // audio each track can hold ahead of playback
+	Buffer     time.Duration // audio the dialog track can hold ahead of playback (TTS arrives faster than it plays); the others hold less
 	Volume     int           // initial master volume 0..100
 }
 
@@ -82,7 +82,14 @@ func NewMixer(o MixerOpts) (*Mixer, error) {
 	for p := range m.tracks {
 		t := &m.tracks[p]
 		t.rate = o.SampleRate
-		t.ring = make([]float32, Format{SampleRate: o.SampleRate}.Frames(o.Buffer))
+		buf := o.Buffer
+		switch Priority(p) {
+		case Earcon:
+			buf = min(buf, 3*time.Second) // chimes are short
+		case Alert, Media:
+			buf = min(buf, 10*time.Second) // their producers write as it plays
+		}
+		t.ring = make([]float32, Format{SampleRate: o.SampleRate}.Frames(buf))
 		t.gain = 1
 		t.scratch = make([]float32, mixChunk)
 		t.out = make([]float32, 0, 4*mixChunk+16)

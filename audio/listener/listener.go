@@ -59,6 +59,9 @@ type Opts struct {
 	Detector  Detector      // optional wake-word engine
 	// FlushLimit caps the silence fed after the mic ends to let a turn finish.
 	FlushLimit time.Duration
+	// PaceFlush paces the silence fed after the mic ends at one block per 10 ms of wall
+	// time, as a live mic would (a real-time run); without it the flush runs at once.
+	PaceFlush bool
 	// MuteSwitch, if set, is read for every block: while it reports true the loop is
 	// muted, whatever SetMuted said (a hardware switch wins).
 	MuteSwitch interface{ State() bool }
@@ -179,7 +182,13 @@ func (l *Listener) process(h Handler) {
 func (l *Listener) flush(ctx context.Context, h Handler, sample int64) error {
 	limit := sample + audio.Samples(l.o.FlushLimit)
 	s := &l.step
-	for ctx.Err() == nil && !h.Idle() && sample < limit {
+	start := time.Now()
+	for k := 0; ctx.Err() == nil && !h.Idle() && sample < limit; k++ {
+		if l.o.PaceFlush {
+			if wait := time.Until(start.Add(time.Duration(k) * audio.BlockLen)); wait > 0 {
+				time.Sleep(wait)
+			}
+		}
 		clear(s.Block.Samples[:])
 		s.Block.Start = sample
 		sample += audio.BlockSamples

@@ -5,6 +5,7 @@
 package haltest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
@@ -30,7 +31,24 @@ type Strip struct {
 	n          int
 	brightness uint8
 	frames     [][]color.RGBA
+	dropped    int
 	halted     bool
+}
+
+// History bounds what the fakes keep, so a long bench run does not grow without end:
+// the newest StripFrames strip frames and ScreenFrames distinct screen frames.
+const (
+	StripFrames  = 4096
+	ScreenFrames = 16
+)
+
+// keepLast drops the oldest entries beyond max and returns how many it dropped.
+func keepLast[T any](s []T, max int) ([]T, int) {
+	if len(s) <= max {
+		return s, 0
+	}
+	n := len(s) - max
+	return append(s[:0], s[n:]...), n
 }
 
 // NewStrip returns a fake strip of n LEDs at brightness 255.
@@ -67,6 +85,9 @@ func (s *Strip) Show(c []color.RGBA) error {
 	}
 	s.mu.Lock()
 	s.frames = append(s.frames, f)
+	var d int
+	s.frames, d = keepLast(s.frames, StripFrames)
+	s.dropped += d
 	s.halted = false
 	s.mu.Unlock()
 	return nil
@@ -81,7 +102,7 @@ func (s *Strip) Halt() error {
 	return nil
 }
 
-// Frames returns every frame shown so far.
+// Frames returns the frames shown so far, the newest StripFrames of them.
 func (s *Strip) Frames() [][]color.RGBA {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -100,17 +121,19 @@ func (s *Strip) Last() []color.RGBA {
 
 // Screen is a fake display that records every frame that differs from the previous.
 type Screen struct {
-	rect   image.Rectangle
-	mu     sync.Mutex
-	cur    *image.RGBA
-	frames []*image.RGBA
-	draws  int
+	rect    image.Rectangle
+	mu      sync.Mutex
+	cur     *image.RGBA
+	scratch *image.RGBA // the next frame is composed here; cloned only if it differs
+	frames  []*image.RGBA
+	dropped int
+	draws   int
 }
 
 // NewScreen returns a fake w×h screen.
 func NewScreen(w, h int) *Screen {
 	r := image.Rect(0, 0, w, h)
-	return &Screen{rect: r, cur: image.NewRGBA(r)}
+	return &Screen{rect: r, cur: image.NewRGBA(r), scratch: image.NewRGBA(r)}
 }
 
 // String returns "FakeScreen{WxH}".
@@ -129,15 +152,17 @@ func (s *Screen) Draw(r image.Rectangle, src image.Image, sp image.Point) error 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.draws++
-	prev := s.cur
-	next := image.NewRGBA(prev.Rect)
+	prev, next := s.cur, s.scratch
 	copy(next.Pix, prev.Pix)
 	draw.Draw(next, r, src, sp, draw.Src)
-	if len(s.frames) > 0 && string(next.Pix) == string(prev.Pix) {
+	if len(s.frames) > 0 && bytes.Equal(next.Pix, prev.Pix) {
 		return nil
 	}
-	s.cur = next
+	s.cur = &image.RGBA{Pix: bytes.Clone(next.Pix), Stride: next.Stride, Rect: next.Rect}
 	s.frames = append(s.frames, next)
+	var d int
+	s.frames, d = keepLast(s.frames, ScreenFrames)
+	s.dropped += d
 	return nil
 }
 
@@ -146,7 +171,8 @@ func (s *Screen) Halt() error {
 	return s.Draw(s.Bounds(), image.NewUniform(color.Black), image.Point{})
 }
 
-// Frames returns the distinct frames drawn so far (each is immutable).
+// Frames returns the distinct frames drawn so far, the newest ScreenFrames of them
+// (each is immutable).
 func (s *Screen) Frames() []*image.RGBA {
 	s.mu.Lock()
 	defer s.mu.Unlock()

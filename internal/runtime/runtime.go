@@ -145,7 +145,7 @@ func Run(ctx context.Context, c *configs.Config, o Opts) (Stats, error) {
 	}
 	lst, err = listener.New(mic, listener.Opts{
 		PreRoll: c.Listener.PreRoll, Detector: wake.detector, VAD: wake.vad, Threshold: float32(c.VAD.Threshold),
-		MuteSwitch: board.Mute(),
+		MuteSwitch: board.Mute(), PaceFlush: !lockstep,
 	})
 	if err != nil {
 		spk.close()
