@@ -320,7 +320,9 @@ func renderExample(p *Pools, split Split, kind, window int, rng *rand.Rand) ([]f
 		u := pool[rng.IntN(len(pool))].Audio
 		fg := prepare(u, rng)
 		// The phrase ends d frames before the window's end.
-		d := 2 + rng.IntN(30)
+		// Keep the whole phrase inside the window where it fits.
+		room := (window*160-len(fg))/160 - 2
+		d := 2 + rng.IntN(max(min(30, room), 1))
 		if kind == KindNear {
 			d = rng.IntN(60)
 		}
