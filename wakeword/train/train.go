@@ -16,23 +16,27 @@ import (
 
 // Opts configures Train.
 type Opts struct {
-	Arch       Arch
-	MaxEpochs  int
-	Patience   int     // epochs without validation improvement before stopping
-	Batch      int     // examples per step
-	LR         float64 // Adam learning rate
-	WeightDec  float64 // decoupled weight decay per step, relative to LR
-	PosWeight  float32 // loss weight of positives relative to negatives
-	Seed       uint64
-	Workers    int       // goroutines per minibatch
-	Checkpoint string    // path of the resumable checkpoint; "" for none
-	Progress   io.Writer // progress bar output; nil for none
-	Log        io.Writer // one line per epoch; nil for none
+	Arch      Arch
+	MaxEpochs int
+	Patience  int     // epochs without validation improvement before stopping
+	Batch     int     // examples per step
+	LR        float64 // Adam learning rate
+	WeightDec float64 // decoupled weight decay per step, relative to LR
+	LRDecay   float64 // learning rate factor per epoch (1 keeps it)
+	PosWeight float32 // loss weight of positives relative to negatives
+	Seed      uint64
+	Workers   int // goroutines per minibatch
+	// SpecAugment masks random time and channel bands and shifts the level
+	// of each training window, freshly every epoch.
+	SpecAugment bool
+	Checkpoint  string    // path of the resumable checkpoint; "" for none
+	Progress    io.Writer // progress bar output; nil for none
+	Log         io.Writer // one line per epoch; nil for none
 }
 
 // DefaultOpts is the default recipe.
 var DefaultOpts = Opts{
-	Arch: DefaultArch, MaxEpochs: 30, Patience: 5, Batch: 64, LR: 2e-3, WeightDec: 1e-4,
+	Arch: DefaultArch, MaxEpochs: 30, Patience: 5, Batch: 64, LR: 2e-3, WeightDec: 2e-2, SpecAugment: true, LRDecay: 0.9,
 	PosWeight: 1, Seed: 1, Workers: 2,
 }
 
@@ -90,6 +94,10 @@ func Train(ctx context.Context, tr, va *Dataset, o Opts) (*Net, []EpochStats, er
 		}
 	}
 	workers := max(o.Workers, 1)
+	decay := o.LRDecay
+	if decay <= 0 {
+		decay = 1
+	}
 	ws := make([]*work, workers)
 	grads := make([][]float32, workers)
 	for i := range ws {
@@ -97,6 +105,10 @@ func Train(ctx context.Context, tr, va *Dataset, o Opts) (*Net, []EpochStats, er
 		grads[i] = make([]float32, np)
 	}
 	losses := make([]float64, workers)
+	scratch := make([][]int8, workers)
+	for i := range scratch {
+		scratch[i] = make([]int8, tr.Window*NumFeatures)
+	}
 	posW := o.PosWeight
 	if posW == 0 {
 		posW = 1
@@ -130,7 +142,12 @@ func Train(ctx context.Context, tr, va *Dataset, o Opts) (*Net, []EpochStats, er
 					clear(g)
 					losses[w] = 0
 					for _, i := range batch[lo:hi] {
-						ws[w].setInput(tr.Row(i))
+						x := tr.Row(i)
+						if o.SpecAugment {
+							rng := rand.New(rand.NewPCG(o.Seed^uint64(epoch)<<32, uint64(i)))
+							x = specAugment(scratch[w], x, rng)
+						}
+						ws[w].setInput(x)
 						z := net.forward(ws[w])
 						pos := tr.Kind[i] == KindPos
 						wt := float32(1)
@@ -150,7 +167,7 @@ func Train(ctx context.Context, tr, va *Dataset, o Opts) (*Net, []EpochStats, er
 			}
 			sum += losses[0]
 			ck.Step++
-			adam(net.Params, grads[0], ck.M, ck.V, ck.Step, o.LR, o.WeightDec, 1/float32(len(batch)))
+			adam(net.Params, grads[0], ck.M, ck.V, ck.Step, o.LR*math.Pow(decay, float64(epoch)), o.WeightDec, 1/float32(len(batch)))
 			if bar != nil {
 				bar.Describe(fmt.Sprintf("epoch %d/%d loss %.4f", epoch+1, o.MaxEpochs, sum/float64(min((s+1)*o.Batch, len(perm)))))
 				bar.Add(1)
@@ -259,4 +276,42 @@ func logf(w io.Writer, format string, a ...any) {
 	if w != nil {
 		fmt.Fprintf(w, format, a...)
 	}
+}
+
+// specAugment copies x to dst with SpecAugment-style changes: a level shift
+// (gain in the log domain), up to two channel bands and one time band set to
+// the window's mean.
+func specAugment(dst, x []int8, rng *rand.Rand) []int8 {
+	copy(dst, x)
+	frames := len(x) / NumFeatures
+	var sum int
+	for _, v := range x {
+		sum += int(v)
+	}
+	mean := int8(sum / max(len(x), 1))
+	if rng.IntN(2) == 0 {
+		sh := rng.IntN(25) - 12
+		for i, v := range dst {
+			if v > -128 {
+				dst[i] = int8(min(max(int(v)+sh, -128), 127))
+			}
+		}
+	}
+	for range rng.IntN(3) {
+		c0, w := rng.IntN(NumFeatures), 1+rng.IntN(5)
+		for t := range frames {
+			for c := c0; c < min(c0+w, NumFeatures); c++ {
+				dst[t*NumFeatures+c] = mean
+			}
+		}
+	}
+	if rng.IntN(2) == 0 {
+		t0, w := rng.IntN(frames), 1+rng.IntN(8)
+		for t := t0; t < min(t0+w, frames); t++ {
+			for c := range NumFeatures {
+				dst[t*NumFeatures+c] = mean
+			}
+		}
+	}
+	return dst
 }
