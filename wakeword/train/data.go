@@ -245,6 +245,29 @@ type Dataset struct {
 	Window int
 	X      []int8 // n × Window × 40
 	Kind   []uint8
+	// Stream is an optional long run of negative feature frames (frames×40)
+	// from which Train draws fresh negative windows every epoch.
+	Stream []int8
+}
+
+// StreamFeatures runs audio through a fresh microfrontend and returns all its
+// quantized feature frames (frames×40).
+func StreamFeatures(audio []float32) ([]int8, error) {
+	fe, err := frontend.New(frontend.DefaultConfig)
+	if err != nil {
+		return nil, err
+	}
+	pcm := toPCM(audio)
+	out := make([]int8, 0, len(pcm)/160*NumFeatures)
+	var f frontend.Frame
+	for i := 0; i+160 <= len(pcm); i += 160 {
+		if fe.Process(pcm[i:i+160], int64(i), &f) {
+			for _, v := range f.Values {
+				out = append(out, frontend.QuantizeInput(v))
+			}
+		}
+	}
+	return out, nil
 }
 
 // Len returns the number of examples.

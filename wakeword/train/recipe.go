@@ -170,6 +170,20 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 			return nil, err
 		}
 	}
+	// Ordinary speech of the training voices as one long feature stream,
+	// clean and with noise at 10 and 20 dB SNR.
+	logf(r.Log, "rendering the negative speech stream…\n")
+	sets.Train.Stream = nil
+	for i, snr := range []float64{0, 20, 10} {
+		st := SpeechStream(pools.Speech[SplitTrain], snr, r.Train.Seed*100+uint64(i))
+		f, err := StreamFeatures(st.Audio)
+		if err != nil {
+			return nil, err
+		}
+		sets.Train.Stream = append(sets.Train.Stream, f...)
+	}
+	rep.Examples["train_speech_stream_frames"] = len(sets.Train.Stream) / NumFeatures
+	rep.Examples["train_speech_stream_draws_per_epoch"] = r.Train.StreamDraws
 	for k := range numKinds {
 		rep.Examples["train_"+kindNames[k]] = r.TrainMix[k]
 		rep.Examples["val_"+kindNames[k]] = r.ValMix[k]

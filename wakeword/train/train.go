@@ -29,6 +29,9 @@ type Opts struct {
 	// SpecAugment masks random time and channel bands and shifts the level
 	// of each training window, freshly every epoch.
 	SpecAugment bool
+	// StreamDraws is how many windows per epoch are drawn at random offsets
+	// from the training set's negative feature stream.
+	StreamDraws int
 	Checkpoint  string    // path of the resumable checkpoint; "" for none
 	Progress    io.Writer // progress bar output; nil for none
 	Log         io.Writer // one line per epoch; nil for none
@@ -36,7 +39,7 @@ type Opts struct {
 
 // DefaultOpts is the default recipe.
 var DefaultOpts = Opts{
-	Arch: DefaultArch, MaxEpochs: 30, Patience: 5, Batch: 64, LR: 2e-3, WeightDec: 2e-2, SpecAugment: true, LRDecay: 0.9,
+	Arch: DefaultArch, MaxEpochs: 30, Patience: 5, Batch: 64, LR: 2e-3, WeightDec: 2e-2, SpecAugment: true, LRDecay: 0.9, StreamDraws: 30000,
 	PosWeight: 1, Seed: 1, Workers: 2,
 }
 
@@ -114,7 +117,16 @@ func Train(ctx context.Context, tr, va *Dataset, o Opts) (*Net, []EpochStats, er
 		posW = 1
 	}
 	for epoch := ck.Epoch; epoch < o.MaxEpochs; epoch++ {
-		perm := rand.New(rand.NewPCG(o.Seed, uint64(epoch)+100)).Perm(tr.Len())
+		erng := rand.New(rand.NewPCG(o.Seed, uint64(epoch)+100))
+		// Fresh windows from the negative feature stream every epoch.
+		var offs []int
+		if frames := len(tr.Stream)/NumFeatures - tr.Window; frames > 0 {
+			offs = make([]int, o.StreamDraws)
+			for i := range offs {
+				offs[i] = erng.IntN(frames + 1)
+			}
+		}
+		perm := erng.Perm(tr.Len() + len(offs))
 		steps := (len(perm) + o.Batch - 1) / o.Batch
 		var bar *progressbar.ProgressBar
 		if o.Progress != nil {
@@ -142,14 +154,20 @@ func Train(ctx context.Context, tr, va *Dataset, o Opts) (*Net, []EpochStats, er
 					clear(g)
 					losses[w] = 0
 					for _, i := range batch[lo:hi] {
-						x := tr.Row(i)
+						var x []int8
+						pos := false
+						if i < tr.Len() {
+							x, pos = tr.Row(i), tr.Kind[i] == KindPos
+						} else {
+							off := offs[i-tr.Len()] * NumFeatures
+							x = tr.Stream[off : off+tr.Window*NumFeatures]
+						}
 						if o.SpecAugment {
 							rng := rand.New(rand.NewPCG(o.Seed^uint64(epoch)<<32, uint64(i)))
 							x = specAugment(scratch[w], x, rng)
 						}
 						ws[w].setInput(x)
 						z := net.forward(ws[w])
-						pos := tr.Kind[i] == KindPos
 						wt := float32(1)
 						if pos {
 							wt = posW
