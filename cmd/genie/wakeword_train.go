@@ -105,6 +105,7 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 		if rep.Test, err = train.TestReport(md, pools, stdout); err != nil {
 			return fmt.Errorf("wakeword train: %w", err)
 		}
+		r.Window = md.Manifest.Micro.SlidingWindowSize
 		if err := train.WriteManifest(r, md.Cutoff(), md.ArenaBytes(), rep); err != nil {
 			return fmt.Errorf("wakeword train: %w", err)
 		}

@@ -26,7 +26,8 @@ type Recipe struct {
 	Pools     PoolOpts
 	TrainMix  Mix
 	ValMix    Mix
-	Window    int     // sliding_window_size of the manifest
+	Window    int     // sliding_window_size of the manifest (chosen from Windows)
+	Windows   []int   // sliding window sizes to choose from on validation
 	TargetFAh float64 // cutoff is chosen on validation for at most this many FA/h
 	Log       io.Writer
 	Progress  io.Writer
@@ -41,6 +42,7 @@ func DefaultRecipe(phrase string) Recipe {
 		TrainMix:  Mix{KindPos: 7000, KindNear: 3500, KindSpeech: 10000, KindNoise: 1500, KindMusic: 1000},
 		ValMix:    Mix{KindPos: 800, KindNear: 500, KindSpeech: 1500, KindNoise: 200, KindMusic: 200},
 		Window:    3,
+		Windows:   []int{3, 4, 5},
 		TargetFAh: 0.5,
 	}
 }
@@ -63,24 +65,26 @@ func ModelName(phrase string) string {
 
 // Report is the training summary stored in the manifest's "training" section.
 type Report struct {
-	Phrase        string             `json:"phrase"`
-	Seed          uint64             `json:"seed"`
-	Voices        map[string]int     `json:"voices"`
-	Utterances    map[string]int     `json:"utterances"`
-	Examples      map[string]int     `json:"examples"`
-	Params        int                `json:"parameters"`
-	Epochs        int                `json:"epochs"`
-	BestEpoch     int                `json:"best_epoch"`
-	TrainSeconds  float64            `json:"train_seconds"`
-	TotalSeconds  float64            `json:"total_seconds"`
-	ValRecall     float64            `json:"val_window_recall"`
-	Cutoff        float64            `json:"probability_cutoff"`
-	ValMissRate   float64            `json:"val_miss_rate"`
-	ValFAh        float64            `json:"val_false_accepts_per_hour"`
-	ValHours      float64            `json:"val_negative_hours"`
-	Test          map[string]Summary `json:"test,omitempty"`
-	Architecture  Arch               `json:"architecture"`
-	Augmentations []string           `json:"augmentations"`
+	Phrase          string             `json:"phrase"`
+	Seed            uint64             `json:"seed"`
+	Voices          map[string]int     `json:"voices"`
+	Utterances      map[string]int     `json:"utterances"`
+	Examples        map[string]int     `json:"examples"`
+	Params          int                `json:"parameters"`
+	Epochs          int                `json:"epochs"`
+	BestEpoch       int                `json:"best_epoch"`
+	TrainSeconds    float64            `json:"train_seconds"`
+	TotalSeconds    float64            `json:"total_seconds"`
+	ValRecall       float64            `json:"val_window_recall"`
+	Cutoff          float64            `json:"probability_cutoff"`
+	ValMissRate     float64            `json:"val_miss_rate"`
+	ValMissRate10dB float64            `json:"val_miss_rate_10dB"`
+	SlidingWindow   int                `json:"sliding_window_size"`
+	ValFAh          float64            `json:"val_false_accepts_per_hour"`
+	ValHours        float64            `json:"val_negative_hours"`
+	Test            map[string]Summary `json:"test,omitempty"`
+	Architecture    Arch               `json:"architecture"`
+	Augmentations   []string           `json:"augmentations"`
 }
 
 // Summary is one evaluation's figures.
@@ -237,18 +241,34 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 			return nil, err
 		}
 	}
-	cutoff := 0.99
-	for c := 0.30; c <= 0.99+1e-9; c += 0.01 {
-		neg := Score(valNeg, runs[2].FrameSamples(Simulate(runs[2], md.Stride, r.Window, c)))
-		if neg.FAPerHour() <= r.TargetFAh/2 { // margin: val half the target
-			cutoff = c
-			break
+	// For each sliding window size, the lowest cutoff that keeps validation
+	// speech under half the target FA/h; keep the pair with the fewest misses.
+	cutoff, win, bestMiss := 0.99, r.Window, math.Inf(1)
+	for _, wsz := range r.Windows {
+		c := 0.99
+		for cc := 0.30; cc <= 0.99+1e-9; cc += 0.01 {
+			neg := Score(valNeg, runs[2].FrameSamples(Simulate(runs[2], md.Stride, wsz, cc)))
+			if neg.FAPerHour() <= r.TargetFAh/2 {
+				c = cc
+				break
+			}
+		}
+		miss := 0.0
+		for i, s := range []*Stream{valPos, valPosN} {
+			miss += Score(s, runs[i].FrameSamples(Simulate(runs[i], md.Stride, wsz, c))).MissRate()
+		}
+		logf(r.Log, "  window %d: cutoff %.2f, mean validation miss rate %.3f\n", wsz, c, miss/2)
+		if miss < bestMiss-1e-9 {
+			cutoff, win, bestMiss = c, wsz, miss
 		}
 	}
-	vp := Score(valPos, runs[0].FrameSamples(Simulate(runs[0], md.Stride, r.Window, cutoff)))
-	vn := Score(valNeg, runs[2].FrameSamples(Simulate(runs[2], md.Stride, r.Window, cutoff)))
+	r.Window = win
+	vp := Score(valPos, runs[0].FrameSamples(Simulate(runs[0], md.Stride, win, cutoff)))
+	vpn := Score(valPosN, runs[1].FrameSamples(Simulate(runs[1], md.Stride, win, cutoff)))
+	vn := Score(valNeg, runs[2].FrameSamples(Simulate(runs[2], md.Stride, win, cutoff)))
 	rep.Cutoff, rep.ValMissRate, rep.ValFAh, rep.ValHours = round4(cutoff), round4(vp.MissRate()), round4(vn.FAPerHour()), round4(vn.Hours)
-	logf(r.Log, "cutoff %.2f: validation clean %v; speech %v\n", cutoff, vp, vn)
+	rep.ValMissRate10dB, rep.SlidingWindow = round4(vpn.MissRate()), win
+	logf(r.Log, "cutoff %.2f, window %d: validation clean %v\n  10 dB %v\n  speech %v\n", cutoff, win, vp, vpn, vn)
 
 	arena := md.ArenaBytes()
 	rep.TotalSeconds = math.Round(time.Since(t0).Seconds())

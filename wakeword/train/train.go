@@ -116,7 +116,8 @@ func Train(ctx context.Context, tr, va *Dataset, o Opts) (*Net, []EpochStats, er
 	if posW == 0 {
 		posW = 1
 	}
-	for epoch := ck.Epoch; epoch < o.MaxEpochs; epoch++ {
+	stopped := ck.Epoch > 0 && ck.Epoch-ck.BestEpoch >= o.Patience
+	for epoch := ck.Epoch; epoch < o.MaxEpochs && !stopped; epoch++ {
 		erng := rand.New(rand.NewPCG(o.Seed, uint64(epoch)+100))
 		// Fresh windows from the negative feature stream every epoch.
 		var offs []int
