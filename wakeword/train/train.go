@@ -308,6 +308,9 @@ func specAugment(dst, x []int8, rng *rand.Rand) []int8 {
 		sum += int(v)
 	}
 	mean := int8(sum / max(len(x), 1))
+	if rng.IntN(3) != 0 {
+		warp(dst, frames, 0.85+0.3*rng.Float64(), 0.88+0.24*rng.Float64())
+	}
 	if rng.IntN(2) == 0 {
 		sh := rng.IntN(25) - 12
 		for i, v := range dst {
@@ -333,4 +336,36 @@ func specAugment(dst, x []int8, rng *rand.Rand) []int8 {
 		}
 	}
 	return dst
+}
+
+// warp resamples a window in place: the channel axis by alpha (vocal tract
+// length perturbation: >1 moves energy to lower channels, like a longer
+// tract) and the time axis by beta around the window's end (>1 speeds up),
+// with linear interpolation.
+func warp(x []int8, frames int, alpha, beta float64) {
+	src := make([]float32, len(x))
+	for i, v := range x {
+		src[i] = float32(v)
+	}
+	at := func(t, c float64) float32 {
+		t = min(max(t, 0), float64(frames-1))
+		c = min(max(c, 0), NumFeatures-1)
+		t0, c0 := int(t), int(c)
+		t1, c1 := min(t0+1, frames-1), min(c0+1, NumFeatures-1)
+		ft, fc := float32(t-float64(t0)), float32(c-float64(c0))
+		a := src[t0*NumFeatures+c0]*(1-fc) + src[t0*NumFeatures+c1]*fc
+		b := src[t1*NumFeatures+c0]*(1-fc) + src[t1*NumFeatures+c1]*fc
+		return a*(1-ft) + b*ft
+	}
+	last := float64(frames - 1)
+	for t := range frames {
+		st := last - (last-float64(t))*beta
+		for c := range NumFeatures {
+			v := float32(-128)
+			if st >= 0 {
+				v = at(st, float64(c)*alpha)
+			}
+			x[t*NumFeatures+c] = int8(min(max(math.Round(float64(v)), -128), 127))
+		}
+	}
 }

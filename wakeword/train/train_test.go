@@ -96,3 +96,34 @@ func TestTrainIsDeterministicAndResumes(t *testing.T) {
 		t.Error("cancelled run returned no error")
 	}
 }
+
+func TestWarpIdentityAndShift(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	x := smoothWindow(rng, 20)
+	y := append([]int8(nil), x...)
+	warp(y, 20, 1, 1)
+	if !slices.Equal(x, y) {
+		t.Error("warp(1, 1) changed the window")
+	}
+	// A stripe at channel 20 moves to channel 10 with alpha 2.
+	z := make([]int8, 20*NumFeatures)
+	for i := range z {
+		z[i] = -128
+	}
+	for tt := range 20 {
+		z[tt*NumFeatures+20] = 100
+	}
+	warp(z, 20, 2, 1)
+	if z[5*NumFeatures+10] != 100 || z[5*NumFeatures+20] != -128 {
+		t.Errorf("alpha 2: channel 10 = %d, channel 20 = %d", z[5*NumFeatures+10], z[5*NumFeatures+20])
+	}
+	// Time: with beta 2 the frame 2 before the end comes from 4 before the end.
+	w := make([]int8, 20*NumFeatures)
+	for tt := range 20 {
+		w[tt*NumFeatures] = int8(tt)
+	}
+	warp(w, 20, 1, 2)
+	if w[17*NumFeatures] != 15 || w[0] != -128 {
+		t.Errorf("beta 2: frame 17 = %d, frame 0 = %d", w[17*NumFeatures], w[0])
+	}
+}
