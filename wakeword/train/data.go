@@ -83,7 +83,7 @@ func BuildPools(ctx context.Context, o PoolOpts) (*Pools, error) {
 		for range o.SpeechPar[s] {
 			vs := bySplit[s]
 			v := vs[rng.IntN(len(vs))]
-			jobs = append(jobs, synthJob{Split(s), 2, v, Paragraph(rng, 3+rng.IntN(3)), prosody()})
+			jobs = append(jobs, synthJob{Split(s), 2, v, ParagraphLang(rng, 3+rng.IntN(3), o.Lang), prosody()})
 		}
 	}
 	p := &Pools{Phrase: o.Phrase}

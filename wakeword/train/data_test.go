@@ -13,7 +13,8 @@ func TestModelName(t *testing.T) {
 		{"hey genie", "hey_genie"},
 		{"  Hey, Genie! ", "hey_genie"},
 		{"ok-computer 2", "ok_computer_2"},
-		{"小精灵", ""},
+		{"小精灵", "xiao_jing_ling"},
+		{"精", ""},
 	} {
 		if got := ModelName(tc.in); got != tc.want {
 			t.Errorf("ModelName(%q) = %q, want %q", tc.in, got, tc.want)

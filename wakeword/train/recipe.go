@@ -50,6 +50,9 @@ func DefaultRecipe(phrase string) Recipe {
 // ModelName turns a phrase into a file-friendly name: "hey genie" → "hey_genie".
 func ModelName(phrase string) string {
 	var b strings.Builder
+	if n, ok := knownNames[strings.TrimSpace(phrase)]; ok {
+		return n
+	}
 	for _, r := range strings.ToLower(strings.TrimSpace(phrase)) {
 		switch {
 		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
@@ -62,6 +65,9 @@ func ModelName(phrase string) string {
 	}
 	return strings.Trim(b.String(), "_")
 }
+
+// knownNames are file names for phrases in scripts without Latin letters.
+var knownNames = map[string]string{"小精灵": "xiao_jing_ling"}
 
 // Report is the training summary stored in the manifest's "training" section.
 type Report struct {

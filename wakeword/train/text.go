@@ -73,6 +73,7 @@ var knownNearMisses = map[string][]string{
 		"hey journey", "hey gene", "hey teeny", "hey ginny", "hey genius", "hey geneva", "say genie", "hey jeans", "hey jamie",
 		"okay genie", "hey beanie", "hey meanie", "the genie", "hey there", "hey gee", "hey johnny", "hey joanie",
 		"hey chinese", "hey tiny", "hey jenna", "hey sheenie", "hey weenie", "hey kenny", "hay jelly", "hey jerry"},
+	"小精灵": {"小精", "精灵", "小金铃", "小经理", "晓玲", "小机灵", "小青年", "小精品", "小心点", "小镜子", "小星星", "你好", "小灵通", "小明", "精灵球"},
 }
 
 // NearMisses returns phrases that sound like phrase but must not wake: a curated
@@ -111,4 +112,44 @@ func NearMisses(phrase string) []string {
 		}
 	}
 	return out
+}
+
+// Mandarin material for the negative sentence generator.
+var (
+	zhSubjects = []string{"我", "你", "他", "她", "我们", "老师", "妈妈", "爸爸", "我的朋友", "孩子们", "邻居", "医生", "司机", "学生们", "奶奶"}
+	zhVerbs    = []string{"喜欢", "看了", "买了", "想去", "打开了", "关上了", "找到了", "忘记了", "打扫了", "等了很久", "说起了", "修好了"}
+	zhObjects  = []string{"电视", "客厅的灯", "一些苹果", "那本书", "公园", "音乐会", "窗户", "天气预报", "新的自行车", "厨房", "火车站", "一杯茶", "地图", "学校"}
+	zhTimes    = []string{"", "今天", "明天", "昨天晚上", "现在", "上个星期", "早上", "下午", "周末"}
+	zhCommands = []string{"打开客厅的灯", "现在几点了", "明天天气怎么样", "播放一些音乐", "设置一个十分钟的定时器", "把音量调小一点",
+		"关掉卧室的灯", "提醒我给植物浇水", "今天有什么安排", "讲个笑话", "暂停", "下一首歌", "给妈妈打电话", "把空调调到二十六度"}
+)
+
+// SentenceLang returns one random ordinary sentence in lang ("en" or "cmn").
+func SentenceLang(rng *rand.Rand, lang string) string {
+	if lang != "cmn" {
+		return Sentence(rng)
+	}
+	pick := func(l []string) string { return l[rng.IntN(len(l))] }
+	switch rng.IntN(4) {
+	case 0:
+		return pick(zhCommands) + "。"
+	case 1:
+		return pick(zhTimes) + pick(zhSubjects) + pick(zhVerbs) + pick(zhObjects) + "。"
+	case 2:
+		return pick(zhSubjects) + "说" + pick(zhSubjects) + pick(zhTimes) + pick(zhVerbs) + pick(zhObjects) + "。"
+	default:
+		return pick(zhSubjects) + pick(zhTimes) + pick(zhVerbs) + pick(zhObjects) + "，然后" + pick(zhVerbs) + pick(zhObjects) + "。"
+	}
+}
+
+// ParagraphLang returns n sentences of lang joined into one text.
+func ParagraphLang(rng *rand.Rand, n int, lang string) string {
+	if lang != "cmn" {
+		return Paragraph(rng, n)
+	}
+	var b strings.Builder
+	for range n {
+		b.WriteString(SentenceLang(rng, lang))
+	}
+	return b.String()
 }
