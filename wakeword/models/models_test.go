@@ -111,3 +111,41 @@ func TestSimulateMatchesEngine(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkHeyGenieFrame is the per-10 ms cost of the model in the engine (one
+// inference every third frame).
+func BenchmarkHeyGenieFrame(b *testing.B) {
+	md, err := HeyGenie()
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng, err := wakeword.NewEngine([]*wakeword.Model{md}, wakeword.EngineOpts{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var f wakeword.Frame
+	for i := range f.Values {
+		f.Values[i] = uint16(300 + 7*i)
+	}
+	dst := make([]wakeword.Detection, 0, 4)
+	b.ReportAllocs()
+	for b.Loop() {
+		dst = eng.Process(&f, dst[:0])
+	}
+}
+
+func TestHeyGenieFrameAllocatesNothing(t *testing.T) {
+	md, err := HeyGenie()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := wakeword.NewEngine([]*wakeword.Model{md}, wakeword.EngineOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f wakeword.Frame
+	dst := make([]wakeword.Detection, 0, 4)
+	if n := testing.AllocsPerRun(300, func() { dst = eng.Process(&f, dst[:0]) }); n != 0 {
+		t.Errorf("%v allocations per frame", n)
+	}
+}

@@ -127,3 +127,22 @@ func TestWarpIdentityAndShift(t *testing.T) {
 		t.Errorf("beta 2: frame 17 = %d, frame 0 = %d", w[17*NumFeatures], w[0])
 	}
 }
+
+// BenchmarkTrainExample is forward plus backward of one window of the default
+// architecture (one goroutine).
+func BenchmarkTrainExample(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	n, err := NewNet(DefaultArch, rng)
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := smoothWindow(rng, DefaultArch.Window)
+	w := n.newWork()
+	g := make([]float32, n.NumParams())
+	b.ReportAllocs()
+	for b.Loop() {
+		w.setInput(x)
+		_, dz := bceGrad(n.forward(w), true, 1)
+		n.backward(w, dz, g)
+	}
+}
