@@ -38,7 +38,7 @@ func DefaultRecipe(phrase string) Recipe {
 	return Recipe{
 		Phrase: phrase, Lang: "en", OutDir: ".", WorkDir: "wakeword-train-work",
 		Train:     DefaultOpts,
-		Pools:     PoolOpts{PosPerVoice: 2, PosPerOther: 10, SpeechPar: [3]int{260, 120, 330}, Seed: 1, Workers: runtime.NumCPU()},
+		Pools:     PoolOpts{PosPerVoice: 2, PosPerOther: 40, SpeechPar: [3]int{260, 200, 330}, Seed: 1, Workers: runtime.NumCPU()},
 		TrainMix:  Mix{KindPos: 7000, KindNear: 3500, KindSpeech: 10000, KindNoise: 1500, KindMusic: 1000},
 		ValMix:    Mix{KindPos: 800, KindNear: 500, KindSpeech: 1500, KindNoise: 200, KindMusic: 200},
 		Window:    3,
