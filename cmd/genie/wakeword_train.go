@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/genie-voice/genie/wakeword"
+	"github.com/genie-voice/genie/wakeword/train"
+)
+
+func init() {
+	register(command{
+		name:    "wakeword-train",
+		summary: `train a wake-word model from text with local TTS voices (wakeword-train "hey genie")`,
+		run:     runWakewordTrain,
+	})
+}
+
+// runWakewordTrain is `genie wakeword train [flags] "phrase"`.
+func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("wakeword train", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", ".", "directory for NAME.tflite and NAME.json")
+	work := fs.String("work", "", "cache and checkpoint directory (default OUT/NAME.work); rerun to resume")
+	name := fs.String("name", "", "model name (default from the phrase, e.g. hey_genie)")
+	lang := fs.String("lang", "en", `TTS language: "en" or "cmn"`)
+	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same model")
+	epochs := fs.Int("epochs", train.DefaultOpts.MaxEpochs, "maximum epochs (early stopping on validation voices)")
+	workers := fs.Int("workers", runtime.NumCPU(), "goroutines for synthesis, rendering and training")
+	scale := fs.Float64("scale", 1, "scale the amount of data (0.1 for a quick trial)")
+	test := fs.Bool("test", true, "evaluate on held-out test voices (about 1 h of negative audio) and record it in the manifest")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, `usage: genie wakeword train [flags] "wake phrase"`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	rest := fs.Args()
+	if len(rest) > 0 {
+		phraseArgs := rest[:1]
+		if err := fs.Parse(rest[1:]); err != nil {
+			return errUsage
+		}
+		rest = append(phraseArgs, fs.Args()...)
+	}
+	if len(rest) != 1 || strings.TrimSpace(rest[0]) == "" {
+		fs.Usage()
+		return errUsage
+	}
+	r := train.DefaultRecipe(rest[0])
+	r.Lang, r.OutDir, r.Name = *lang, *out, *name
+	if r.Name == "" {
+		r.Name = train.ModelName(r.Phrase)
+	}
+	if r.Name == "" {
+		return fmt.Errorf("wakeword train: cannot derive a file name from %q; use --name", r.Phrase)
+	}
+	r.WorkDir = *work
+	if r.WorkDir == "" {
+		r.WorkDir = filepath.Join(*out, r.Name+".work")
+	}
+	r.Train.Seed, r.Pools.Seed = *seed, *seed
+	r.Train.MaxEpochs, r.Train.Workers, r.Pools.Workers = *epochs, *workers, *workers
+	if *scale <= 0 || *scale > 10 {
+		return fmt.Errorf("wakeword train: --scale %v out of range (0, 10]", *scale)
+	}
+	if *scale != 1 {
+		for k := range r.TrainMix {
+			r.TrainMix[k] = max(int(float64(r.TrainMix[k])**scale), 10)
+			r.ValMix[k] = max(int(float64(r.ValMix[k])**scale), 10)
+		}
+		for s := range r.Pools.SpeechPar {
+			r.Pools.SpeechPar[s] = max(int(float64(r.Pools.SpeechPar[s])**scale), 5)
+		}
+		r.Pools.PosPerVoice = max(int(float64(r.Pools.PosPerVoice)**scale+0.5), 1)
+		r.Pools.PosPerOther = max(int(float64(r.Pools.PosPerOther)**scale+0.5), 1)
+	}
+	r.Log, r.Progress = stdout, stderr
+	start := time.Now()
+	rep, err := train.RunRecipe(ctx, r)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			fmt.Fprintf(stderr, "interrupted; rerun the same command to resume from %s\n", r.WorkDir)
+		}
+		return fmt.Errorf("wakeword train: %w", err)
+	}
+	manifest := filepath.Join(r.OutDir, r.Name+".json")
+	md, err := wakeword.LoadModel(manifest)
+	if err != nil {
+		return fmt.Errorf("wakeword train: %w", err)
+	}
+	if *test {
+		pools, err := train.LoadPools(filepath.Join(r.WorkDir, "pools.gob"))
+		if err != nil {
+			return fmt.Errorf("wakeword train: %w", err)
+		}
+		if rep.Test, err = train.TestReport(md, pools, stdout); err != nil {
+			return fmt.Errorf("wakeword train: %w", err)
+		}
+		r.Window = md.Manifest.Micro.SlidingWindowSize
+		if err := train.WriteManifest(r, md.Cutoff(), md.ArenaBytes(), rep); err != nil {
+			return fmt.Errorf("wakeword train: %w", err)
+		}
+	}
+	fmt.Fprintf(stdout, "wrote %s (%d bytes, %d parameters, cutoff %.2f) in %s\n", manifest, md.ModelBytes(), rep.Params, md.Cutoff(),
+		time.Since(start).Round(time.Second))
+	return nil
+}

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestWakewordTrainRejectsBadArguments(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string // error substring; "" means errUsage
+	}{
+		{"no_phrase", nil, ""},
+		{"two_phrases", []string{"hey genie", "hello"}, ""},
+		{"blank_phrase", []string{"  "}, ""},
+		{"bad_scale", []string{"--scale", "0", "hey genie"}, "--scale"},
+		{"bad_scale_after_phrase", []string{"hey genie", "--scale", "20"}, "--scale"},
+		{"no_name", []string{"--out", t.TempDir(), "!!!"}, "--name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			err := runWakewordTrain(context.Background(), tc.args, &out, &errb)
+			switch {
+			case tc.want == "" && !errors.Is(err, errUsage):
+				t.Errorf("error %v, want usage", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("error %v, want one mentioning %q", err, tc.want)
+			}
+		})
+	}
+}

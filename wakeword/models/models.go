@@ -1,0 +1,23 @@
+// Package models holds the wake-word models genie trains itself from text
+// (scripts/train-hey-genie.sh, genie wakeword train) and embeds, so a fresh
+// machine wakes without a download.
+package models
+
+import (
+	_ "embed"
+
+	"github.com/genie-voice/genie/wakeword"
+)
+
+var (
+	//go:embed hey_genie.json
+	heyGenieJSON []byte
+	//go:embed hey_genie.tflite
+	heyGenieTFLite []byte
+)
+
+// HeyGenie loads the embedded "hey genie" model (name "hey_genie"): a streaming
+// int8 TFLite model in microWakeWord's v2 layout, stride 3 feature frames.
+func HeyGenie() (*wakeword.Model, error) {
+	return wakeword.LoadModelBytes("hey_genie", heyGenieJSON, heyGenieTFLite)
+}

@@ -1,0 +1,472 @@
+package train
+
+import (
+	"context"
+	"encoding/gob"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+
+	"github.com/genie-voice/genie/audio/frontend"
+)
+
+// Utt is one synthesized utterance, trimmed of silence, 16 kHz.
+type Utt struct {
+	Audio []float32
+	Voice string
+	Text  string
+}
+
+// Pools holds the raw synthesized material per split.
+type Pools struct {
+	Phrase string
+	Pos    [3][]Utt // the wake phrase
+	Near   [3][]Utt // near-miss phrases
+	Speech [3][]Utt // paragraphs of ordinary speech
+	Voices [3]int   // voices per split
+}
+
+// PoolOpts sizes the synthesized material.
+type PoolOpts struct {
+	Phrase      string
+	Lang        string // "en" or "cmn"
+	PosPerVoice int    // wake phrase utterances per espeak-ng voice
+	PosPerOther int    // per mbrola/flite voice (few voices, more prosody variants)
+	SpeechPar   [3]int // paragraphs of ordinary speech per split
+	Seed        uint64
+	Workers     int
+	Tmp         string
+	Progress    func(done, total int)
+}
+
+type synthJob struct {
+	split Split
+	kind  int // 0 pos, 1 near, 2 speech
+	v     Voice
+	text  string
+	o     SynthOpts
+}
+
+// BuildPools synthesizes the wake phrase, near misses and ordinary speech with
+// every voice, keeping voices of one split apart.
+func BuildPools(ctx context.Context, o PoolOpts) (*Pools, error) {
+	voices, err := Voices(ctx, o.Lang)
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(o.Seed, 0x9e3779b9))
+	near := filterHomophones(ctx, o.Phrase, NearMisses(o.Phrase), o.Lang)
+	var jobs []synthJob
+	bySplit := [3][]Voice{}
+	for _, v := range voices {
+		bySplit[v.Split] = append(bySplit[v.Split], v)
+	}
+	prosody := func() SynthOpts { return SynthOpts{Speed: 120 + rng.IntN(90), Pitch: 20 + rng.IntN(60)} }
+	punct := []string{"", ".", "!", "?", ","}
+	for _, v := range voices {
+		n := o.PosPerVoice
+		if v.Engine != "espeak-ng" || strings.HasPrefix(v.Name, "mb-") {
+			n = o.PosPerOther
+		}
+		for range n {
+			jobs = append(jobs, synthJob{v.Split, 0, v, o.Phrase + punct[rng.IntN(len(punct))], prosody()})
+		}
+		for range max(n/2, 1) {
+			jobs = append(jobs, synthJob{v.Split, 1, v, near[rng.IntN(len(near))], prosody()})
+		}
+	}
+	for s := range 3 {
+		for range o.SpeechPar[s] {
+			vs := bySplit[s]
+			v := vs[rng.IntN(len(vs))]
+			jobs = append(jobs, synthJob{Split(s), 2, v, ParagraphLang(rng, 3+rng.IntN(3), o.Lang), prosody()})
+		}
+	}
+	p := &Pools{Phrase: o.Phrase}
+	for s := range 3 {
+		p.Voices[s] = len(bySplit[s])
+	}
+	res := make([]Utt, len(jobs))
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	next, done := 0, 0
+	for range max(o.Workers, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= len(jobs) || ctx.Err() != nil {
+					return
+				}
+				j := jobs[i]
+				a, err := Synthesize(ctx, j.v, j.text, j.o, o.Tmp)
+				if err == nil {
+					if j.kind != 2 {
+						a = trimSilence(a)
+					}
+					res[i] = Utt{Audio: a, Voice: j.v.String(), Text: j.text}
+				}
+				errs[i] = err
+				mu.Lock()
+				done++
+				if o.Progress != nil {
+					o.Progress(done, len(jobs))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	failed := 0
+	for i, j := range jobs {
+		if errs[i] != nil || len(res[i].Audio) < 1600 {
+			failed++
+			if failed > len(jobs)/10 {
+				return nil, fmt.Errorf("train: too many TTS failures, e.g. %v", errs[i])
+			}
+			continue
+		}
+		switch j.kind {
+		case 0:
+			p.Pos[j.split] = append(p.Pos[j.split], res[i])
+		case 1:
+			p.Near[j.split] = append(p.Near[j.split], res[i])
+		default:
+			p.Speech[j.split] = append(p.Speech[j.split], res[i])
+		}
+	}
+	for s := range 3 {
+		if len(p.Pos[s]) == 0 || len(p.Speech[s]) == 0 {
+			return nil, fmt.Errorf("train: no %v material synthesized", Split(s))
+		}
+	}
+	return p, nil
+}
+
+// filterHomophones drops near misses that espeak-ng pronounces exactly like the
+// phrase ("hey jeannie" for "hey genie"): they are the phrase, not a miss.
+func filterHomophones(ctx context.Context, phrase string, near []string, lang string) []string {
+	voice := "en-us"
+	if lang == "cmn" {
+		voice = "cmn"
+	}
+	ph := func(s string) string {
+		out, err := exec.CommandContext(ctx, "espeak-ng", "-q", "-x", "-v", voice, s).Output()
+		if err != nil {
+			return s
+		}
+		return strings.Join(strings.Fields(string(out)), " ")
+	}
+	want := ph(phrase)
+	var keep []string
+	for _, n := range near {
+		if ph(n) != want {
+			keep = append(keep, n)
+		}
+	}
+	return keep
+}
+
+// SavePools writes p atomically (gob).
+func SavePools(path string, p *Pools) error { return saveGob(path, p) }
+
+// LoadPools reads pools written by SavePools.
+func LoadPools(path string) (*Pools, error) {
+	var p Pools
+	if err := loadGob(path, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+func saveGob(path string, v any) error {
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	if err := gob.NewEncoder(f).Encode(v); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("train: %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("train: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	return nil
+}
+
+func loadGob(path string, v any) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := gob.NewDecoder(f).Decode(v); err != nil {
+		return fmt.Errorf("train: %s: %w", path, err)
+	}
+	return nil
+}
+
+// Example kinds.
+const (
+	KindPos = iota
+	KindNear
+	KindSpeech
+	KindNoise
+	KindMusic
+	numKinds
+)
+
+var kindNames = [numKinds]string{"positive", "near-miss", "speech", "noise", "music"}
+
+// Dataset is a set of int8 feature windows with labels.
+type Dataset struct {
+	Window int
+	X      []int8 // n × Window × 40
+	Kind   []uint8
+	// Stream is an optional long run of negative feature frames (frames×40)
+	// from which Train draws fresh negative windows every epoch.
+	Stream []int8
+}
+
+// StreamFeatures runs audio through a fresh microfrontend and returns all its
+// quantized feature frames (frames×40).
+func StreamFeatures(audio []float32) ([]int8, error) {
+	fe, err := frontend.New(frontend.DefaultConfig)
+	if err != nil {
+		return nil, err
+	}
+	pcm := toPCM(audio)
+	out := make([]int8, 0, len(pcm)/160*NumFeatures)
+	var f frontend.Frame
+	for i := 0; i+160 <= len(pcm); i += 160 {
+		if fe.Process(pcm[i:i+160], int64(i), &f) {
+			for _, v := range f.Values {
+				out = append(out, frontend.QuantizeInput(v))
+			}
+		}
+	}
+	return out, nil
+}
+
+// Len returns the number of examples.
+func (d *Dataset) Len() int { return len(d.Kind) }
+
+// Row returns example i's window.
+func (d *Dataset) Row(i int) []int8 { return d.X[i*d.Window*NumFeatures : (i+1)*d.Window*NumFeatures] }
+
+// Mix says how many examples of each kind a dataset gets.
+type Mix [numKinds]int
+
+// BuildDataset renders examples from the pools of split: each is 0.5..1 s of
+// lead-in plus one window of audio with augmentation (speed, reverberation,
+// noise, babble or music at random SNR, band limiting, gain, placement), run
+// through a fresh microfrontend; the last window frames are kept.
+func BuildDataset(ctx context.Context, p *Pools, split Split, mix Mix, window int, seed uint64, workers int) (*Dataset, error) {
+	var kinds []uint8
+	for k, n := range mix {
+		for range n {
+			kinds = append(kinds, uint8(k))
+		}
+	}
+	d := &Dataset{Window: window, X: make([]int8, len(kinds)*window*NumFeatures), Kind: kinds}
+	var wg sync.WaitGroup
+	errs := make([]error, max(workers, 1))
+	for w := range max(workers, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fe, err := frontend.New(frontend.DefaultConfig)
+			if err != nil {
+				errs[w] = err
+				return
+			}
+			for i := w; i < len(kinds); i += max(workers, 1) {
+				if ctx.Err() != nil {
+					return
+				}
+				rng := rand.New(rand.NewPCG(seed, uint64(i)*2654435761+uint64(split)))
+				audio, _ := renderExample(p, split, int(kinds[i]), window, rng)
+				features(fe, audio, window, d.Row(i))
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// renderExample returns the audio of one example and, for positives, the
+// sample index where the phrase ends.
+func renderExample(p *Pools, split Split, kind, window int, rng *rand.Rand) ([]float32, int) {
+	lead := 8000 + rng.IntN(8000)
+	n := lead + window*160 + 320
+	buf := make([]float32, n)
+	level := dbToAmp(-12 - 23*rng.Float64()) // speech level, RMS
+	clean := rng.IntN(10) < 3
+	snr := 30 * rng.Float64()
+	phraseEnd := -1
+	switch kind {
+	case KindPos, KindNear:
+		pool := p.Pos[split]
+		if kind == KindNear {
+			pool = p.Near[split]
+		}
+		u := pool[rng.IntN(len(pool))].Audio
+		fg := prepare(u, rng)
+		// The phrase ends d frames before the window's end.
+		// Keep the whole phrase inside the window where it fits.
+		room := (window*160-len(fg))/160 - 2
+		d := 2 + rng.IntN(max(min(30, room), 1))
+		if kind == KindNear {
+			d = rng.IntN(60)
+		}
+		end := n - d*160
+		start := max(end-len(fg), 0)
+		fg = fg[len(fg)-(end-start):]
+		g := float32(level / max(activeRMS(fg), 1e-6))
+		addScaled(buf[start:], fg, g)
+		phraseEnd = end
+		// Speech often follows (a command) or precedes the phrase.
+		if rng.IntN(2) == 0 {
+			s := excerpt(p.Speech[split], n, rng)
+			gap := 1600 + rng.IntN(4800)
+			if end+gap < n {
+				addScaled(buf[end+gap:], s, float32(level/max(activeRMS(s), 1e-6)))
+			}
+		}
+		if rng.IntN(5) == 0 && start > 3200 {
+			s := excerpt(p.Speech[split], n, rng)
+			pre := buf[:start-1600-rng.IntN(1600)]
+			addScaled(pre, s[max(len(s)-len(pre), 0):], float32(level/max(activeRMS(s), 1e-6)))
+		}
+	case KindSpeech:
+		s := prepare(excerpt(p.Speech[split], n+8000, rng), rng)
+		addScaled(buf, s[rng.IntN(4000):], float32(level/max(activeRMS(s), 1e-6)))
+	}
+	// Background.
+	var bg []float32
+	switch r := rng.IntN(10); {
+	case kind == KindMusic || r == 0:
+		bg = musicLike(n, rng)
+	case r < 3:
+		bg = babble(p.Speech[split], n, rng)
+	default:
+		bg = coloredNoise(n, rng.IntN(3), rng)
+	}
+	switch {
+	case kind == KindNoise || kind == KindMusic:
+		addScaled(buf, bg, float32(dbToAmp(-60+55*rng.Float64())))
+	case clean:
+		addScaled(buf, bg, float32(dbToAmp(-75+15*rng.Float64())))
+	default:
+		addScaled(buf, bg, float32(level/dbToAmp(snr)))
+	}
+	if rng.IntN(10) < 3 {
+		cheapMic(buf, rng)
+	}
+	return buf, phraseEnd
+}
+
+// prepare applies speed perturbation and reverberation to a clip.
+func prepare(u []float32, rng *rand.Rand) []float32 {
+	x := u
+	if rng.IntN(2) == 0 {
+		x = speedPerturb(x, 0.9+0.2*rng.Float64())
+	}
+	if rng.IntN(10) < 3 {
+		x = reverb(x, 0.15+0.65*rng.Float64(), rng)
+		// the reverberant tail is part of the phrase; trim what is inaudible
+		x = trimSilence(x)
+	}
+	return x
+}
+
+// excerpt returns n samples of ordinary speech (looping paragraphs).
+func excerpt(pool []Utt, n int, rng *rand.Rand) []float32 {
+	out := make([]float32, 0, n)
+	for len(out) < n {
+		u := pool[rng.IntN(len(pool))].Audio
+		if len(out) == 0 {
+			u = u[rng.IntN(max(len(u)/2, 1)):]
+		}
+		out = append(out, u[:min(len(u), n-len(out))]...)
+	}
+	return out
+}
+
+// babble sums three to six speech excerpts, unit RMS.
+func babble(pool []Utt, n int, rng *rand.Rand) []float32 {
+	out := make([]float32, n)
+	for range 3 + rng.IntN(4) {
+		s := excerpt(pool, n, rng)
+		normalize(s, 1)
+		addScaled(out, s, 1)
+	}
+	normalize(out, 1)
+	return out
+}
+
+// features runs a reset frontend over audio and writes the quantized last
+// window frames into dst (window×40), zero-padding at the front if short.
+func features(fe *frontend.Frontend, audio []float32, window int, dst []int8) {
+	fe.Reset()
+	pcm := toPCM(audio)
+	var frames [][NumFeatures]int8
+	var f frontend.Frame
+	for i := 0; i < len(pcm); i += 160 {
+		if fe.Process(pcm[i:min(i+160, len(pcm))], int64(i), &f) {
+			var q [NumFeatures]int8
+			for c, v := range f.Values {
+				q[c] = frontend.QuantizeInput(v)
+			}
+			frames = append(frames, q)
+		}
+	}
+	for i := range dst {
+		dst[i] = -128
+	}
+	skip := max(len(frames)-window, 0)
+	off := max(window-len(frames), 0)
+	for i, fr := range frames[skip:] {
+		copy(dst[(off+i)*NumFeatures:], fr[:])
+	}
+}
+
+// toPCM converts ±1 floats to int16 with clipping.
+func toPCM(x []float32) []int16 {
+	out := make([]int16, len(x))
+	for i, v := range x {
+		s := math.Round(float64(v) * 32767)
+		out[i] = int16(min(max(s, -32768), 32767))
+	}
+	return out
+}

@@ -1,0 +1,120 @@
+package train
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestModelName(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"hey genie", "hey_genie"},
+		{"  Hey, Genie! ", "hey_genie"},
+		{"ok-computer 2", "ok_computer_2"},
+		{"小精灵", "xiao_jing_ling"},
+		{"精", ""},
+	} {
+		if got := ModelName(tc.in); got != tc.want {
+			t.Errorf("ModelName(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestNearMissesExcludeThePhrase(t *testing.T) {
+	nm := NearMisses("Hey Genie")
+	if len(nm) < 20 {
+		t.Fatalf("only %d near misses: %v", len(nm), nm)
+	}
+	for _, want := range []string{"hey jenny", "genie", "hey jimmy", "genius"} {
+		if !slices.Contains(nm, want) {
+			t.Errorf("near misses lack %q", want)
+		}
+	}
+	if slices.Contains(nm, "hey genie") {
+		t.Error("near misses contain the phrase itself")
+	}
+	if g := NearMisses("okay robot"); !slices.Contains(g, "robot") || !slices.Contains(g, "hey robot") {
+		t.Errorf("generated near misses for a new phrase: %v", g)
+	}
+}
+
+func TestSentencesAvoidTheWakeWord(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	seen := map[string]bool{}
+	for range 2000 {
+		s := Sentence(rng)
+		if strings.Contains(s, "genie") || strings.Contains(s, "jeannie") {
+			t.Fatalf("sentence contains the wake word: %q", s)
+		}
+		seen[s] = true
+	}
+	if len(seen) < 1000 {
+		t.Errorf("only %d distinct sentences in 2000", len(seen))
+	}
+}
+
+func tone(n int, f float64) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(0.5 * math.Sin(2*math.Pi*f*float64(i)/sampleRate))
+	}
+	return x
+}
+
+func TestAugmentations(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	x := tone(16000, 440)
+	if got := len(speedPerturb(x, 1.1)); got < 14500 || got > 14600 {
+		t.Errorf("speedPerturb(1.1) gives %d samples, want ~14545", got)
+	}
+	r := reverb(x, 0.5, rng)
+	if len(r) <= len(x) {
+		t.Errorf("reverb output %d samples, not longer than input %d", len(r), len(x))
+	}
+	if g := rms(r[:len(x)]) / rms(x); math.Abs(g-1) > 0.01 {
+		t.Errorf("reverb changed the level by %.3f", g)
+	}
+	if tail := rms(r[len(x)+200 : len(x)+1200]); tail == 0 {
+		t.Error("reverb has no tail")
+	}
+	y := tone(16000, 7500)
+	cheapMic(y, rng)
+	if rms(y[4000:]) > 0.3*rms(tone(16000, 7500)) {
+		t.Errorf("cheap mic passes 7.5 kHz at %.3f", rms(y[4000:]))
+	}
+	padded := append(append(make([]float32, 3200), x...), make([]float32, 4800)...)
+	if got := len(trimSilence(padded)); got < 15900 || got > 16100 {
+		t.Errorf("trimSilence left %d samples, want ~16000", got)
+	}
+	for kind := range 3 {
+		if v := rms(coloredNoise(8000, kind, rng)); math.Abs(v-1) > 1e-3 {
+			t.Errorf("noise %d has RMS %.3f", kind, v)
+		}
+	}
+	if v := rms(musicLike(16000, rng)); math.Abs(v-1) > 1e-3 {
+		t.Errorf("music has RMS %.3f", v)
+	}
+}
+
+func TestSimulateOnSyntheticScores(t *testing.T) {
+	// 300 frames of zeros, then a burst of high scores, stride 3, window 3:
+	// ESPHome waits 100 frames, then fires once the average exceeds the cutoff.
+	r := &Run{}
+	for i := range 600 {
+		s := uint8(0)
+		if i >= 300 && i < 330 {
+			s = 250
+		}
+		r.Scores = append(r.Scores, s)
+		r.FrameEnd = append(r.FrameEnd, int64(i*160+480))
+	}
+	got := Simulate(r, 3, 3, 0.9)
+	if len(got) != 1 || got[0] < 300 || got[0] > 312 {
+		t.Errorf("Simulate fired at %v, want once shortly after frame 300", got)
+	}
+	if got := Simulate(r, 3, 3, 0.99); len(got) != 0 {
+		t.Errorf("Simulate fired at %v above the scores", got)
+	}
+}

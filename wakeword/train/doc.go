@@ -1,0 +1,36 @@
+// Package train trains a custom wake-word model from text, offline, in pure Go.
+//
+// Data: the wake phrase, generated near misses ("hey jenny", "genius", "genie"
+// alone…; exact homophones such as "hey jeannie" are dropped by comparing
+// espeak-ng phonemes) and paragraphs of generated ordinary sentences are spoken
+// by every local TTS voice: espeak-ng base voices × variants, the installed
+// mbrola voices (via espeak-ng mb-*) and flite voices, with random speed and
+// pitch. Voices, never clips, are split into train, validation and held-out
+// test sets: an espeak-ng variant (m3, f2, …) or an mbrola/flite speaker
+// belongs to one split for every accent.
+//
+// Augmentation (Go): speed perturbation, synthetic room reverberation
+// (exponentially decaying sparse impulse responses), white/pink/brown noise,
+// babble made of other speech and music-like tones at 0–30 dB SNR, cheap-mic
+// band limiting, gain, random placement with speech before or after the
+// phrase. Every example is rendered through the bit-exact microfrontend with
+// half a second or more of lead-in so its noise estimate has settled.
+//
+// Model: 1-D convolutions over time (VALID, strided, ReLU) on a window of
+// feature frames, one dense unit and a sigmoid, trained in float32 with
+// hand-written backward passes (checked against finite differences), Adam,
+// class weighting and early stopping on validation voices; minibatches are
+// split over goroutines with a fixed reduction order, so a seed gives the
+// same model. Checkpoints are written atomically after every epoch and a rerun
+// resumes.
+//
+// Export: int8 post-training quantization (per-channel conv weights,
+// calibrated activation ranges) into a streaming TFLite flatbuffer with
+// microWakeWord's interface: input [1,3,40] INT8, output [1,1] UINT8, the
+// window history in a resource variable (CALL_ONCE, VAR_HANDLE,
+// READ_VARIABLE, CONCATENATION, STRIDED_SLICE, ASSIGN_VARIABLE), then
+// RESHAPE, CONV_2D, FULLY_CONNECTED, LOGISTIC, QUANTIZE — all ops ESPHome's
+// micro_wake_word component registers — with a v2 manifest whose cutoff is
+// chosen on validation voices. The manifest's tensor_arena_size is an estimate
+// (TFLM's own overhead was not measured on a device).
+package train

@@ -1,0 +1,248 @@
+package train
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"time"
+
+	"github.com/genie-voice/genie/audio/frontend"
+	"github.com/genie-voice/genie/wakeword"
+)
+
+// Stream is a long test recording with the places where the wake phrase (or a
+// near miss) ends.
+type Stream struct {
+	Audio  []float32
+	Starts []int // sample where each target phrase starts
+	Ends   []int // sample one past each target phrase
+}
+
+// Seconds returns the stream's duration.
+func (s *Stream) Seconds() float64 { return float64(len(s.Audio)) / sampleRate }
+
+// PhraseStream lays utterances end to end, each preceded by 1.5..2.5 s and
+// followed by 1.5 s of other speech or quiet, at speech level -20 dBFS RMS;
+// with snrDB > 0 steady noise (pink, white or babble) runs under everything at
+// that SNR, otherwise a -70 dBFS noise floor.
+func PhraseStream(utts []Utt, speech []Utt, snrDB float64, seed uint64) *Stream {
+	rng := rand.New(rand.NewPCG(seed, 77))
+	level := dbToAmp(-20)
+	s := &Stream{}
+	for _, u := range utts {
+		gap := 24000 + rng.IntN(16000)
+		pad := make([]float32, gap)
+		if rng.IntN(3) == 0 {
+			ex := excerpt(speech, gap-8000, rng)
+			addScaled(pad, ex, float32(level/max(activeRMS(ex), 1e-6)))
+		}
+		s.Audio = append(s.Audio, pad...)
+		s.Starts = append(s.Starts, len(s.Audio))
+		g := float32(level / max(activeRMS(u.Audio), 1e-6))
+		for _, v := range u.Audio {
+			s.Audio = append(s.Audio, g*v)
+		}
+		s.Ends = append(s.Ends, len(s.Audio))
+		tail := make([]float32, 24000)
+		if rng.IntN(2) == 0 {
+			ex := excerpt(speech, 20000, rng)
+			addScaled(tail[3200:], ex, float32(level/max(activeRMS(ex), 1e-6)))
+		}
+		s.Audio = append(s.Audio, tail...)
+	}
+	addNoise(s.Audio, snrDB, level, speech, rng)
+	return s
+}
+
+// SpeechStream concatenates ordinary speech paragraphs with short pauses, and
+// every tenth gap holds 5 s of music-like sound or noise: audio that should
+// never wake the model.
+func SpeechStream(speech []Utt, snrDB float64, seed uint64) *Stream {
+	rng := rand.New(rand.NewPCG(seed, 78))
+	level := dbToAmp(-20)
+	s := &Stream{}
+	for i, u := range speech {
+		g := float32(level / max(activeRMS(u.Audio), 1e-6))
+		for _, v := range u.Audio {
+			s.Audio = append(s.Audio, g*v)
+		}
+		s.Audio = append(s.Audio, make([]float32, 4000+rng.IntN(12000))...)
+		if i%10 == 9 {
+			var x []float32
+			if rng.IntN(2) == 0 {
+				x = musicLike(80000, rng)
+			} else {
+				x = coloredNoise(80000, rng.IntN(3), rng)
+			}
+			g := float32(level * dbToAmp(-10*rng.Float64()))
+			for _, v := range x {
+				s.Audio = append(s.Audio, g*v)
+			}
+		}
+	}
+	addNoise(s.Audio, snrDB, level, speech, rng)
+	return s
+}
+
+func addNoise(x []float32, snrDB, level float64, speech []Utt, rng *rand.Rand) {
+	var n []float32
+	g := dbToAmp(-70)
+	if snrDB > 0 {
+		g = level / dbToAmp(snrDB)
+	}
+	const chunk = 160000
+	for off := 0; off < len(x); off += chunk {
+		m := min(chunk, len(x)-off)
+		switch {
+		case snrDB > 0 && rng.IntN(3) == 0:
+			n = babble(speech, m, rng)
+		default:
+			n = coloredNoise(m, rng.IntN(3), rng)
+		}
+		addScaled(x[off:off+m], n, float32(g))
+	}
+}
+
+// Run is what a model did on a stream.
+type Run struct {
+	Detections []wakeword.Detection
+	Scores     []uint8 // newest raw output at every feature frame
+	FrameEnd   []int64 // sample one past each feature frame
+}
+
+// RunEngine streams audio through the microfrontend and a wakeword.Engine with
+// the given cutoff (0 keeps the model's), in 10 ms blocks as the product does.
+func RunEngine(md *wakeword.Model, cutoff float64, audio []float32) (*Run, error) {
+	opts := wakeword.EngineOpts{}
+	if cutoff > 0 {
+		opts.Cutoffs = map[string]float64{md.Name: cutoff}
+	}
+	eng, err := wakeword.NewEngine([]*wakeword.Model{md}, opts)
+	if err != nil {
+		return nil, err
+	}
+	fe, err := frontend.New(frontend.DefaultConfig)
+	if err != nil {
+		return nil, err
+	}
+	pcm := toPCM(audio)
+	r := &Run{}
+	var f frontend.Frame
+	var sc []wakeword.Score
+	for i := 0; i+160 <= len(pcm); i += 160 {
+		if !fe.Process(pcm[i:i+160], int64(i), &f) {
+			continue
+		}
+		r.Detections = eng.Process((*wakeword.Frame)(&f), r.Detections)
+		sc = eng.Scores(sc[:0])
+		r.Scores = append(r.Scores, uint8(sc[0].Probability*255+0.5))
+		r.FrameEnd = append(r.FrameEnd, f.End)
+	}
+	return r, nil
+}
+
+// Simulate replays ESPHome's detection logic (sliding window average above
+// cutoff, one second of cool-off at start and after each detection) on
+// recorded raw scores for another cutoff, and returns the frames that fire.
+func Simulate(r *Run, stride, window int, cutoff float64) []int {
+	cu := int(cutoff * 255) // ESPHome truncates
+	ring := make([]int, window)
+	last, ignore := 0, -wakeword.MinSlicesBeforeDetection
+	var fired []int
+	for i, s := range r.Scores {
+		fresh := i%stride == stride-1
+		if fresh {
+			last = (last + 1) % window
+			ring[last] = int(s)
+		}
+		if ring[last] < cu {
+			ignore = min(ignore+1, 0)
+		}
+		if !fresh || ignore < 0 {
+			continue
+		}
+		sum := 0
+		for _, v := range ring {
+			sum += v
+		}
+		if sum > cu*window {
+			fired = append(fired, i)
+			clear(ring)
+			ignore = -wakeword.MinSlicesBeforeDetection
+		}
+	}
+	return fired
+}
+
+// Outcome summarises detections on a stream.
+type Outcome struct {
+	Targets   int     // phrases in the stream
+	Hits      int     // phrases detected between their start and 1 s after their end
+	Other     int     // detections outside those spans
+	Hours     float64 // stream duration
+	Latencies []float64
+}
+
+// MissRate returns the fraction of targets not detected.
+func (o Outcome) MissRate() float64 {
+	if o.Targets == 0 {
+		return 0
+	}
+	return 1 - float64(o.Hits)/float64(o.Targets)
+}
+
+// FAPerHour returns detections outside target spans per hour.
+func (o Outcome) FAPerHour() float64 { return float64(o.Other) / max(o.Hours, 1e-9) }
+
+// MedianLatencyMs returns the median time from phrase end to detection.
+func (o Outcome) MedianLatencyMs() float64 {
+	if len(o.Latencies) == 0 {
+		return 0
+	}
+	l := append([]float64(nil), o.Latencies...)
+	sort.Float64s(l)
+	return l[len(l)/2]
+}
+
+// Score matches detection sample positions against the stream's phrases.
+func Score(s *Stream, dets []int64) Outcome {
+	o := Outcome{Targets: len(s.Ends), Hours: s.Seconds() / 3600}
+	hit := make([]bool, len(s.Ends))
+	for _, d := range dets {
+		k := sort.SearchInts(s.Ends, int(d)-sampleRate) // first end ≥ d-1s
+		if k < len(s.Ends) && int(d) >= s.Starts[k] && int(d) <= s.Ends[k]+sampleRate {
+			if !hit[k] {
+				hit[k] = true
+				o.Hits++
+				o.Latencies = append(o.Latencies, float64(int(d)-s.Ends[k])/sampleRate*1000)
+			}
+			continue
+		}
+		o.Other++
+	}
+	return o
+}
+
+// DetectionSamples returns the sample of each detection of r.
+func (r *Run) DetectionSamples() []int64 {
+	out := make([]int64, len(r.Detections))
+	for i, d := range r.Detections {
+		out[i] = d.Sample
+	}
+	return out
+}
+
+// FrameSamples maps simulated detection frames to samples.
+func (r *Run) FrameSamples(frames []int) []int64 {
+	out := make([]int64, len(frames))
+	for i, f := range frames {
+		out[i] = r.FrameEnd[f]
+	}
+	return out
+}
+
+// String formats an outcome, e.g. "miss 3.1 % (4/130), 0.0 FA/h, latency 120 ms".
+func (o Outcome) String() string {
+	return fmt.Sprintf("miss %.1f %% (%d/%d), %d other detections in %s (%.2f FA/h), median latency %.0f ms",
+		100*o.MissRate(), o.Targets-o.Hits, o.Targets, o.Other, time.Duration(o.Hours*float64(time.Hour)).Round(time.Second), o.FAPerHour(), o.MedianLatencyMs())
+}

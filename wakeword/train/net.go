@@ -1,0 +1,246 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// NumFeatures is the number of feature channels per frame (the microfrontend's 40
+// filterbank channels).
+const NumFeatures = 40
+
+// InputScale is the float value of one step of the int8 model input: the float
+// input is (q+128)×InputScale, so features map to 0..1.
+const InputScale = 1.0 / 256
+
+// Arch describes the network: a stack of 1-D convolutions over time (each
+// VALID, with a stride, ReLU) on a window of Window feature frames, then one
+// dense unit and a sigmoid.
+type Arch struct {
+	Window   int   // input frames, a multiple of Stride
+	Stride   int   // frames per streaming inference (3 like microWakeWord)
+	Channels []int // output channels per conv layer
+	Kernels  []int // kernel size (frames) per conv layer
+	Strides  []int // time stride per conv layer
+}
+
+// DefaultArch is the default recipe: about 17 k parameters, a 1.05 s window.
+var DefaultArch = Arch{
+	Window:   105,
+	Stride:   3,
+	Channels: []int{32, 32, 32},
+	Kernels:  []int{5, 5, 5},
+	Strides:  []int{2, 2, 2},
+}
+
+// layer is one conv layer's geometry.
+type layer struct {
+	inT, inC   int
+	outT, outC int
+	k, s       int
+	w, b       int // parameter offsets: weights [outC][k][inC], bias [outC]
+}
+
+// Net is the float network. Its parameters live in one slice so the optimizer and
+// checkpoints treat them as a vector.
+type Net struct {
+	Arch   Arch
+	Params []float32
+	layers []layer
+	fcIn   int // dense input size
+	fcW    int // dense weight offset; bias at fcW+fcIn
+}
+
+// NewNet builds a network with He-initialised weights drawn from rng.
+func NewNet(a Arch, rng *rand.Rand) (*Net, error) {
+	n, err := newShape(a)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range n.layers {
+		std := math.Sqrt(2 / float64(l.k*l.inC))
+		for i := range l.outC * l.k * l.inC {
+			n.Params[l.w+i] = float32(rng.NormFloat64() * std)
+		}
+	}
+	std := math.Sqrt(1 / float64(n.fcIn))
+	for i := range n.fcIn {
+		n.Params[n.fcW+i] = float32(rng.NormFloat64() * std)
+	}
+	n.Params[n.fcW+n.fcIn] = -2 // start with a low positive rate
+	return n, nil
+}
+
+func newShape(a Arch) (*Net, error) {
+	if a.Stride < 1 || a.Window < a.Stride || a.Window%a.Stride != 0 {
+		return nil, fmt.Errorf("train: window %d is not a multiple of stride %d", a.Window, a.Stride)
+	}
+	if len(a.Channels) == 0 || len(a.Kernels) != len(a.Channels) || len(a.Strides) != len(a.Channels) {
+		return nil, fmt.Errorf("train: architecture needs equal numbers of channels, kernels and strides")
+	}
+	n := &Net{Arch: a}
+	t, c, off := a.Window, NumFeatures, 0
+	for i := range a.Channels {
+		l := layer{inT: t, inC: c, outC: a.Channels[i], k: a.Kernels[i], s: a.Strides[i]}
+		if l.k < 1 || l.s < 1 || l.outC < 1 || t < l.k {
+			return nil, fmt.Errorf("train: layer %d: kernel %d stride %d on %d frames", i, l.k, l.s, t)
+		}
+		l.outT = (t-l.k)/l.s + 1
+		l.w = off
+		off += l.outC * l.k * l.inC
+		l.b = off
+		off += l.outC
+		n.layers = append(n.layers, l)
+		t, c = l.outT, l.outC
+	}
+	n.fcIn = t * c
+	n.fcW = off
+	off += n.fcIn + 1
+	n.Params = make([]float32, off)
+	return n, nil
+}
+
+// NumParams returns the number of parameters.
+func (n *Net) NumParams() int { return len(n.Params) }
+
+// Clone returns a deep copy of n.
+func (n *Net) Clone() *Net {
+	c := *n
+	c.Params = append([]float32(nil), n.Params...)
+	return &c
+}
+
+// work holds one example's activations and gradients; one per goroutine.
+type work struct {
+	acts  [][]float32 // acts[0] input window, acts[i+1] output of layer i (post-ReLU)
+	dacts [][]float32
+}
+
+func (n *Net) newWork() *work {
+	w := &work{}
+	w.acts = append(w.acts, make([]float32, n.Arch.Window*NumFeatures))
+	w.dacts = append(w.dacts, nil)
+	for _, l := range n.layers {
+		w.acts = append(w.acts, make([]float32, l.outT*l.outC))
+		w.dacts = append(w.dacts, make([]float32, l.outT*l.outC))
+	}
+	return w
+}
+
+// setInput converts an int8 window (Window×40, oldest frame first) to floats.
+func (w *work) setInput(x []int8) {
+	in := w.acts[0]
+	for i, v := range x {
+		in[i] = float32(int(v)+128) * InputScale
+	}
+}
+
+// forward returns the logit for the input already in w.acts[0].
+func (n *Net) forward(w *work) float32 {
+	p := n.Params
+	for li, l := range n.layers {
+		in, out := w.acts[li], w.acts[li+1]
+		win := l.k * l.inC
+		for t := range l.outT {
+			x := in[t*l.s*l.inC:][:win]
+			o := out[t*l.outC:][:l.outC]
+			for c := range o {
+				a := p[l.b+c] + dot32(p[l.w+c*win:][:win], x)
+				o[c] = max(a, 0)
+			}
+		}
+	}
+	last := w.acts[len(w.acts)-1]
+	return p[n.fcW+n.fcIn] + dot32(p[n.fcW:][:n.fcIn], last)
+}
+
+// backward accumulates into grad the gradient of the loss whose derivative with
+// respect to the logit is dlogit, for the activations of the last forward.
+func (n *Net) backward(w *work, dlogit float32, grad []float32) {
+	p := n.Params
+	last := len(w.acts) - 1
+	dl := w.dacts[last]
+	for i, a := range w.acts[last] {
+		grad[n.fcW+i] += dlogit * a
+		dl[i] = dlogit * p[n.fcW+i]
+	}
+	grad[n.fcW+n.fcIn] += dlogit
+	for li := len(n.layers) - 1; li >= 0; li-- {
+		l := n.layers[li]
+		in, out, dout := w.acts[li], w.acts[li+1], w.dacts[li+1]
+		var din []float32
+		if li > 0 {
+			din = w.dacts[li]
+			clear(din)
+		}
+		win := l.k * l.inC
+		for t := range l.outT {
+			x := in[t*l.s*l.inC:][:win]
+			for c := range l.outC {
+				j := t*l.outC + c
+				if out[j] <= 0 {
+					continue
+				}
+				g := dout[j]
+				if g == 0 {
+					continue
+				}
+				grad[l.b+c] += g
+				axpy(grad[l.w+c*win:][:win], g, x)
+				if din != nil {
+					axpy(din[t*l.s*l.inC:][:win], g, p[l.w+c*win:][:win])
+				}
+			}
+		}
+	}
+}
+
+func dot32(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return s0 + s1 + s2 + s3
+}
+
+// axpy does y += a*x.
+func axpy(y []float32, a float32, x []float32) {
+	x = x[:len(y)]
+	for i := range y {
+		y[i] += a * x[i]
+	}
+}
+
+// Predict returns the probability for one int8 window (Window×40, oldest first).
+func (n *Net) Predict(x []int8) float32 {
+	w := n.newWork()
+	w.setInput(x)
+	return sigmoid(n.forward(w))
+}
+
+func sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
+
+// bceGrad returns the weighted binary cross-entropy of logit z for label y and
+// its derivative with respect to z.
+func bceGrad(z float32, y bool, weight float32) (loss, dz float32) {
+	p := sigmoid(z)
+	// log(1+exp(-|z|)) form for stability.
+	sp := float32(math.Log1p(math.Exp(-math.Abs(float64(z)))))
+	if y {
+		loss = sp + max(-z, 0)
+		dz = p - 1
+	} else {
+		loss = sp + max(z, 0)
+		dz = p
+	}
+	return weight * loss, weight * dz
+}

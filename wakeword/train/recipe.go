@@ -1,0 +1,377 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/genie-voice/genie/wakeword"
+)
+
+// Recipe is the whole "text to model" procedure.
+type Recipe struct {
+	Phrase    string // e.g. "hey genie"
+	Name      string // model name, e.g. "hey_genie"; derived from Phrase when empty
+	Lang      string // "en" or "cmn"
+	OutDir    string // where <name>.tflite and <name>.json go
+	WorkDir   string // caches (pools, datasets) and the checkpoint
+	Train     Opts
+	Pools     PoolOpts
+	TrainMix  Mix
+	ValMix    Mix
+	Window    int     // sliding_window_size of the manifest (chosen from Windows)
+	Windows   []int   // sliding window sizes to choose from on validation
+	TargetFAh float64 // cutoff is chosen on validation for at most this many FA/h
+	Log       io.Writer
+	Progress  io.Writer
+}
+
+// DefaultRecipe returns the recipe for phrase with default sizes.
+func DefaultRecipe(phrase string) Recipe {
+	return Recipe{
+		Phrase: phrase, Lang: "en", OutDir: ".", WorkDir: "wakeword-train-work",
+		Train:     DefaultOpts,
+		Pools:     PoolOpts{PosPerVoice: 2, PosPerOther: 40, SpeechPar: [3]int{260, 200, 330}, Seed: 1, Workers: runtime.NumCPU()},
+		TrainMix:  Mix{KindPos: 7000, KindNear: 3500, KindSpeech: 10000, KindNoise: 1500, KindMusic: 1000},
+		ValMix:    Mix{KindPos: 800, KindNear: 500, KindSpeech: 1500, KindNoise: 200, KindMusic: 200},
+		Window:    3,
+		Windows:   []int{3, 4, 5},
+		TargetFAh: 0.5,
+	}
+}
+
+// ModelName turns a phrase into a file-friendly name: "hey genie" → "hey_genie".
+func ModelName(phrase string) string {
+	var b strings.Builder
+	if n, ok := knownNames[strings.TrimSpace(phrase)]; ok {
+		return n
+	}
+	for _, r := range strings.ToLower(strings.TrimSpace(phrase)) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '_':
+			if b.Len() > 0 && !strings.HasSuffix(b.String(), "_") {
+				b.WriteByte('_')
+			}
+		}
+	}
+	return strings.Trim(b.String(), "_")
+}
+
+// knownNames are file names for phrases in scripts without Latin letters.
+var knownNames = map[string]string{"小精灵": "xiao_jing_ling"}
+
+// Report is the training summary stored in the manifest's "training" section.
+type Report struct {
+	Phrase          string             `json:"phrase"`
+	Seed            uint64             `json:"seed"`
+	Voices          map[string]int     `json:"voices"`
+	Utterances      map[string]int     `json:"utterances"`
+	Examples        map[string]int     `json:"examples"`
+	Params          int                `json:"parameters"`
+	Epochs          int                `json:"epochs"`
+	BestEpoch       int                `json:"best_epoch"`
+	TrainSeconds    float64            `json:"train_seconds"`
+	TotalSeconds    float64            `json:"total_seconds"`
+	ValRecall       float64            `json:"val_window_recall"`
+	Cutoff          float64            `json:"probability_cutoff"`
+	ValMissRate     float64            `json:"val_miss_rate"`
+	ValMissRate10dB float64            `json:"val_miss_rate_10dB"`
+	SlidingWindow   int                `json:"sliding_window_size"`
+	ValFAh          float64            `json:"val_false_accepts_per_hour"`
+	ValHours        float64            `json:"val_negative_hours"`
+	Test            map[string]Summary `json:"test,omitempty"`
+	Architecture    Arch               `json:"architecture"`
+	Augmentations   []string           `json:"augmentations"`
+}
+
+// Summary is one evaluation's figures.
+type Summary struct {
+	Targets       int      `json:"targets,omitempty"`
+	MissRate      *float64 `json:"miss_rate,omitempty"`   // positives not detected
+	AcceptRate    *float64 `json:"accept_rate,omitempty"` // near misses that woke the model
+	FAPerHour     float64  `json:"false_accepts_per_hour"`
+	FalseAccepts  int      `json:"false_accepts"`
+	Hours         float64  `json:"hours"`
+	MedianLatency float64  `json:"median_latency_ms,omitempty"`
+}
+
+func summarize(o Outcome) Summary {
+	m := round4(o.MissRate())
+	return Summary{Targets: o.Targets, MissRate: &m, FAPerHour: round4(o.FAPerHour()), FalseAccepts: o.Other,
+		Hours: round4(o.Hours), MedianLatency: math.Round(o.MedianLatencyMs())}
+}
+
+func round4(v float64) float64 { return math.Round(v*1e4) / 1e4 }
+
+// RunRecipe synthesizes data, trains, quantizes, picks the cutoff on validation
+// voices, evaluates on held-out voices and writes <OutDir>/<name>.tflite and
+// <name>.json. Caches in WorkDir make a rerun (or a resumed one) skip finished
+// stages.
+func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
+	t0 := time.Now()
+	if r.Name == "" {
+		r.Name = ModelName(r.Phrase)
+	}
+	if r.Name == "" {
+		return nil, errors.New("train: empty wake phrase")
+	}
+	if err := os.MkdirAll(r.WorkDir, 0o755); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	if err := os.MkdirAll(r.OutDir, 0o755); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	r.Pools.Phrase, r.Pools.Lang = r.Phrase, r.Lang
+	if r.Pools.Tmp == "" {
+		r.Pools.Tmp = r.WorkDir
+	}
+	poolPath := filepath.Join(r.WorkDir, "pools.gob")
+	pools, err := LoadPools(poolPath)
+	if err != nil || pools.Phrase != r.Phrase {
+		logf(r.Log, "synthesizing speech with local TTS voices…\n")
+		last := time.Now()
+		r.Pools.Progress = func(done, total int) {
+			if time.Since(last) > 5*time.Second || done == total {
+				last = time.Now()
+				logf(r.Progress, "  tts %d/%d\n", done, total)
+			}
+		}
+		if pools, err = BuildPools(ctx, r.Pools); err != nil {
+			return nil, err
+		}
+		if err := SavePools(poolPath, pools); err != nil {
+			return nil, err
+		}
+	}
+	rep := &Report{Phrase: r.Phrase, Seed: r.Train.Seed, Voices: map[string]int{}, Utterances: map[string]int{}, Examples: map[string]int{},
+		Architecture: r.Train.Arch,
+		Augmentations: []string{"tts prosody (speed, pitch)", "speed perturbation 0.9-1.1", "synthetic room reverb (rt60 0.15-0.8 s)",
+			"white/pink/brown noise, babble, music-like background at 0-30 dB SNR", "cheap-mic band limiting", "gain -35..-12 dBFS",
+			"random placement and following/preceding speech"}}
+	for s := range 3 {
+		sp := Split(s).String()
+		rep.Voices[sp] = pools.Voices[s]
+		rep.Utterances[sp+"_positive"] = len(pools.Pos[s])
+		rep.Utterances[sp+"_near_miss"] = len(pools.Near[s])
+		rep.Utterances[sp+"_speech_paragraphs"] = len(pools.Speech[s])
+	}
+	logf(r.Log, "voices train/val/test: %d/%d/%d; positives %d/%d/%d\n", pools.Voices[0], pools.Voices[1], pools.Voices[2],
+		len(pools.Pos[0]), len(pools.Pos[1]), len(pools.Pos[2]))
+
+	w := r.Train.Arch.Window
+	dsPath := filepath.Join(r.WorkDir, fmt.Sprintf("data-w%d-s%d.gob", w, r.Train.Seed))
+	var sets struct{ Train, Val *Dataset }
+	if err := loadGob(dsPath, &sets); err != nil || sets.Train == nil || sets.Train.Len() != total(r.TrainMix) {
+		logf(r.Log, "rendering %d training and %d validation windows…\n", total(r.TrainMix), total(r.ValMix))
+		if sets.Train, err = BuildDataset(ctx, pools, SplitTrain, r.TrainMix, w, r.Train.Seed, r.Train.Workers); err != nil {
+			return nil, err
+		}
+		if sets.Val, err = BuildDataset(ctx, pools, SplitVal, r.ValMix, w, r.Train.Seed+1, r.Train.Workers); err != nil {
+			return nil, err
+		}
+		if err := saveGob(dsPath, &sets); err != nil {
+			return nil, err
+		}
+	}
+	// Ordinary speech of the training voices as one long feature stream,
+	// clean and with noise at 10 and 20 dB SNR.
+	logf(r.Log, "rendering the negative speech stream…\n")
+	sets.Train.Stream = nil
+	for i, snr := range []float64{0, 20, 10} {
+		st := SpeechStream(pools.Speech[SplitTrain], snr, r.Train.Seed*100+uint64(i))
+		f, err := StreamFeatures(st.Audio)
+		if err != nil {
+			return nil, err
+		}
+		sets.Train.Stream = append(sets.Train.Stream, f...)
+	}
+	rep.Examples["train_speech_stream_frames"] = len(sets.Train.Stream) / NumFeatures
+	rep.Examples["train_speech_stream_draws_per_epoch"] = r.Train.StreamDraws
+	for k := range numKinds {
+		rep.Examples["train_"+kindNames[k]] = r.TrainMix[k]
+		rep.Examples["val_"+kindNames[k]] = r.ValMix[k]
+	}
+	opts := r.Train
+	opts.Checkpoint = filepath.Join(r.WorkDir, "checkpoint.gob")
+	opts.Log, opts.Progress = r.Log, r.Progress
+	if opts.PosWeight == 0 {
+		neg := sets.Train.Len() - r.TrainMix[KindPos]
+		opts.PosWeight = float32(neg) / float32(max(r.TrainMix[KindPos], 1))
+	}
+	t1 := time.Now()
+	net, hist, err := Train(ctx, sets.Train, sets.Val, opts)
+	if err != nil {
+		return nil, err
+	}
+	rep.TrainSeconds = math.Round(time.Since(t1).Seconds())
+	rep.Params, rep.Epochs = net.NumParams(), len(hist)
+	best := math.Inf(-1)
+	for _, h := range hist {
+		if sc := h.ValRecall - 0.01*h.ValLoss; sc > best {
+			best, rep.BestEpoch, rep.ValRecall = sc, h.Epoch, h.ValRecall
+		}
+	}
+
+	// Quantize with training windows as calibration.
+	var calib [][]int8
+	for i := 0; i < sets.Train.Len(); i += max(sets.Train.Len()/2000, 1) {
+		calib = append(calib, sets.Train.Row(i))
+	}
+	tfl, err := Export(net, calib)
+	if err != nil {
+		return nil, err
+	}
+	// A provisional model to pick the cutoff with.
+	man, err := Manifest(r.Phrase, r.Name+".tflite", []string{r.Lang}, 0.5, r.Window, 0, nil)
+	if err != nil {
+		return nil, err
+	}
+	md, err := wakeword.LoadModelBytes(r.Name, man, tfl)
+	if err != nil {
+		return nil, fmt.Errorf("train: exported model does not load: %w", err)
+	}
+	logf(r.Log, "choosing the cutoff on validation voices…\n")
+	valPos := PhraseStream(pools.Pos[SplitVal], pools.Speech[SplitVal], 0, 11)
+	valPosN := PhraseStream(pools.Pos[SplitVal], pools.Speech[SplitVal], 10, 12)
+	valNeg := SpeechStream(pools.Speech[SplitVal], 0, 13)
+	var runs [3]*Run
+	for i, s := range []*Stream{valPos, valPosN, valNeg} {
+		if runs[i], err = RunEngine(md, 1, s.Audio); err != nil {
+			return nil, err
+		}
+	}
+	// For each sliding window size, the lowest cutoff that keeps validation
+	// speech under half the target FA/h; keep the pair with the fewest misses.
+	cutoff, win, bestMiss := 0.99, r.Window, math.Inf(1)
+	for _, wsz := range r.Windows {
+		c := 0.99
+		for cc := 0.30; cc <= 0.99+1e-9; cc += 0.01 {
+			neg := Score(valNeg, runs[2].FrameSamples(Simulate(runs[2], md.Stride, wsz, cc)))
+			if neg.FAPerHour() <= r.TargetFAh/2 {
+				c = cc
+				break
+			}
+		}
+		miss := 0.0
+		for i, s := range []*Stream{valPos, valPosN} {
+			miss += Score(s, runs[i].FrameSamples(Simulate(runs[i], md.Stride, wsz, c))).MissRate()
+		}
+		logf(r.Log, "  window %d: cutoff %.2f, mean validation miss rate %.3f\n", wsz, c, miss/2)
+		if miss < bestMiss-1e-9 {
+			cutoff, win, bestMiss = c, wsz, miss
+		}
+	}
+	r.Window = win
+	vp := Score(valPos, runs[0].FrameSamples(Simulate(runs[0], md.Stride, win, cutoff)))
+	vpn := Score(valPosN, runs[1].FrameSamples(Simulate(runs[1], md.Stride, win, cutoff)))
+	vn := Score(valNeg, runs[2].FrameSamples(Simulate(runs[2], md.Stride, win, cutoff)))
+	rep.Cutoff, rep.ValMissRate, rep.ValFAh, rep.ValHours = round4(cutoff), round4(vp.MissRate()), round4(vn.FAPerHour()), round4(vn.Hours)
+	rep.ValMissRate10dB, rep.SlidingWindow = round4(vpn.MissRate()), win
+	logf(r.Log, "cutoff %.2f, window %d: validation clean %v\n  10 dB %v\n  speech %v\n", cutoff, win, vp, vpn, vn)
+
+	arena := md.ArenaBytes()
+	rep.TotalSeconds = math.Round(time.Since(t0).Seconds())
+	if err := writeModel2(r, tfl, cutoff, arena, rep); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+func total(m Mix) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// writeModel2 writes the model and its manifest atomically.
+func writeModel2(r Recipe, tfl []byte, cutoff float64, arena int, rep *Report) error {
+	man, err := Manifest(r.Phrase, r.Name+".tflite", []string{r.Lang}, cutoff, r.Window, arena, rep)
+	if err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		b    []byte
+	}{{r.Name + ".tflite", tfl}, {r.Name + ".json", append(man, '\n')}} {
+		p := filepath.Join(r.OutDir, f.name)
+		if err := os.WriteFile(p+".tmp", f.b, 0o644); err != nil {
+			return fmt.Errorf("train: %w", err)
+		}
+		if err := os.Rename(p+".tmp", p); err != nil {
+			return fmt.Errorf("train: %w", err)
+		}
+	}
+	return nil
+}
+
+// Evaluate held-out test voices; separate so the CLI can run it on any model.
+
+// TestReport evaluates md on the test split of pools through the real engine
+// at the model's cutoff: clean and 10 dB SNR positives, near misses and the
+// ordinary-speech stream (FA/h).
+func TestReport(md *wakeword.Model, pools *Pools, log io.Writer) (map[string]Summary, error) {
+	out := map[string]Summary{}
+	for _, c := range []struct {
+		name string
+		s    *Stream
+	}{
+		{"positive_clean", PhraseStream(pools.Pos[SplitTest], pools.Speech[SplitTest], 0, 21)},
+		{"positive_10dB", PhraseStream(pools.Pos[SplitTest], pools.Speech[SplitTest], 10, 22)},
+		{"near_miss_clean", PhraseStream(pools.Near[SplitTest], pools.Speech[SplitTest], 0, 23)},
+		{"speech_clean", SpeechStream(pools.Speech[SplitTest], 0, 24)},
+		{"speech_10dB", SpeechStream(pools.Speech[SplitTest], 10, 25)},
+	} {
+		run, err := RunEngine(md, 0, c.s.Audio)
+		if err != nil {
+			return nil, err
+		}
+		o := Score(c.s, run.DetectionSamples())
+		sum := summarize(o)
+		switch {
+		case strings.HasPrefix(c.name, "near"):
+			// every detection near a near-miss phrase is a false accept
+			acc := round4(float64(o.Hits) / float64(max(o.Targets, 1)))
+			sum.MissRate, sum.AcceptRate, sum.FalseAccepts = nil, &acc, o.Hits+o.Other
+			sum.FAPerHour = round4(float64(sum.FalseAccepts) / max(o.Hours, 1e-9))
+			logf(log, "test %-16s %d of %d near-miss phrases woke the model, %d detections in all\n", c.name, o.Hits, o.Targets, sum.FalseAccepts)
+		case strings.HasPrefix(c.name, "speech"):
+			sum.Targets, sum.MissRate = 0, nil
+			logf(log, "test %-16s %d false accepts in %.2f h (%.2f FA/h)\n", c.name, o.Other, o.Hours, o.FAPerHour())
+		default:
+			logf(log, "test %-16s %v\n", c.name, o)
+		}
+		out[c.name] = sum
+	}
+	return out, nil
+}
+
+// WriteManifest rewrites r's manifest with rep (e.g. after TestReport filled
+// rep.Test), keeping the model file.
+func WriteManifest(r Recipe, cutoff float64, arena int, rep *Report) error {
+	if r.Name == "" {
+		r.Name = ModelName(r.Phrase)
+	}
+	man, err := Manifest(r.Phrase, r.Name+".tflite", []string{r.Lang}, cutoff, r.Window, arena, rep)
+	if err != nil {
+		return err
+	}
+	p := filepath.Join(r.OutDir, r.Name+".json")
+	if err := os.WriteFile(p+".tmp", append(man, '\n'), 0o644); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	if err := os.Rename(p+".tmp", p); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,371 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"sort"
+	"sync"
+
+	"github.com/schollz/progressbar/v3"
+)
+
+// Opts configures Train.
+type Opts struct {
+	Arch      Arch
+	MaxEpochs int
+	Patience  int     // epochs without validation improvement before stopping
+	Batch     int     // examples per step
+	LR        float64 // Adam learning rate
+	WeightDec float64 // decoupled weight decay per step, relative to LR
+	LRDecay   float64 // learning rate factor per epoch (1 keeps it)
+	PosWeight float32 // loss weight of positives relative to negatives
+	Seed      uint64
+	Workers   int // goroutines per minibatch
+	// SpecAugment masks random time and channel bands and shifts the level
+	// of each training window, freshly every epoch.
+	SpecAugment bool
+	// StreamDraws is how many windows per epoch are drawn at random offsets
+	// from the training set's negative feature stream.
+	StreamDraws int
+	Checkpoint  string    // path of the resumable checkpoint; "" for none
+	Progress    io.Writer // progress bar output; nil for none
+	Log         io.Writer // one line per epoch; nil for none
+}
+
+// DefaultOpts is the default recipe.
+var DefaultOpts = Opts{
+	Arch: DefaultArch, MaxEpochs: 30, Patience: 5, Batch: 64, LR: 2e-3, WeightDec: 2e-2, SpecAugment: true, LRDecay: 0.9, StreamDraws: 30000,
+	PosWeight: 1, Seed: 1, Workers: 2,
+}
+
+// EpochStats is one epoch's figures.
+type EpochStats struct {
+	Epoch     int
+	TrainLoss float64
+	ValLoss   float64
+	ValRecall float64 // positives above the threshold that passes 0.2 % of validation negatives
+	ValThresh float64
+}
+
+// checkpoint is the resumable training state, saved after every epoch.
+type checkpoint struct {
+	Arch      Arch
+	Seed      uint64
+	Epoch     int // epochs completed
+	Params    []float32
+	M, V      []float32
+	Step      int
+	Best      []float32
+	BestScore float64
+	BestEpoch int
+	History   []EpochStats
+}
+
+// Train fits a network on tr, stops early on va and returns the best network by
+// validation recall and the per-epoch history. With Opts.Checkpoint set it
+// resumes from the checkpoint if present and writes it atomically after each
+// epoch; an interrupted run (ctx cancelled) returns ctx's error and can resume.
+// Results are deterministic for a seed and worker count.
+func Train(ctx context.Context, tr, va *Dataset, o Opts) (*Net, []EpochStats, error) {
+	if tr.Window != o.Arch.Window || va.Window != o.Arch.Window {
+		return nil, nil, fmt.Errorf("train: datasets have windows %d/%d, architecture %d", tr.Window, va.Window, o.Arch.Window)
+	}
+	net, err := NewNet(o.Arch, rand.New(rand.NewPCG(o.Seed, 1)))
+	if err != nil {
+		return nil, nil, err
+	}
+	np := net.NumParams()
+	ck := &checkpoint{Arch: o.Arch, Seed: o.Seed, M: make([]float32, np), V: make([]float32, np), BestScore: math.Inf(-1)}
+	if o.Checkpoint != "" {
+		var old checkpoint
+		switch err := loadGob(o.Checkpoint, &old); {
+		case err == nil:
+			if len(old.Params) != np || old.Seed != o.Seed {
+				return nil, nil, fmt.Errorf("train: checkpoint %s is for another architecture or seed; delete it to start over", o.Checkpoint)
+			}
+			ck = &old
+			copy(net.Params, ck.Params)
+			logf(o.Log, "resuming after epoch %d\n", ck.Epoch)
+		case errors.Is(err, os.ErrNotExist):
+		default:
+			return nil, nil, err
+		}
+	}
+	workers := max(o.Workers, 1)
+	decay := o.LRDecay
+	if decay <= 0 {
+		decay = 1
+	}
+	ws := make([]*work, workers)
+	grads := make([][]float32, workers)
+	for i := range ws {
+		ws[i] = net.newWork()
+		grads[i] = make([]float32, np)
+	}
+	losses := make([]float64, workers)
+	scratch := make([][]int8, workers)
+	for i := range scratch {
+		scratch[i] = make([]int8, tr.Window*NumFeatures)
+	}
+	posW := o.PosWeight
+	if posW == 0 {
+		posW = 1
+	}
+	stopped := ck.Epoch > 0 && ck.Epoch-ck.BestEpoch >= o.Patience
+	for epoch := ck.Epoch; epoch < o.MaxEpochs && !stopped; epoch++ {
+		erng := rand.New(rand.NewPCG(o.Seed, uint64(epoch)+100))
+		// Fresh windows from the negative feature stream every epoch.
+		var offs []int
+		if frames := len(tr.Stream)/NumFeatures - tr.Window; frames > 0 {
+			offs = make([]int, o.StreamDraws)
+			for i := range offs {
+				offs[i] = erng.IntN(frames + 1)
+			}
+		}
+		perm := erng.Perm(tr.Len() + len(offs))
+		steps := (len(perm) + o.Batch - 1) / o.Batch
+		var bar *progressbar.ProgressBar
+		if o.Progress != nil {
+			bar = progressbar.NewOptions(steps, progressbar.OptionSetWriter(o.Progress),
+				progressbar.OptionSetDescription(fmt.Sprintf("epoch %d/%d", epoch+1, o.MaxEpochs)),
+				progressbar.OptionShowCount(), progressbar.OptionSetWidth(20), progressbar.OptionThrottle(200e6),
+				progressbar.OptionClearOnFinish())
+		}
+		var sum float64
+		for s := range steps {
+			if err := ctx.Err(); err != nil {
+				if bar != nil {
+					bar.Exit()
+				}
+				return nil, ck.History, err
+			}
+			batch := perm[s*o.Batch : min((s+1)*o.Batch, len(perm))]
+			var wg sync.WaitGroup
+			for w := range workers {
+				lo, hi := len(batch)*w/workers, len(batch)*(w+1)/workers
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					g := grads[w]
+					clear(g)
+					losses[w] = 0
+					for _, i := range batch[lo:hi] {
+						var x []int8
+						pos := false
+						if i < tr.Len() {
+							x, pos = tr.Row(i), tr.Kind[i] == KindPos
+						} else {
+							off := offs[i-tr.Len()] * NumFeatures
+							x = tr.Stream[off : off+tr.Window*NumFeatures]
+						}
+						if o.SpecAugment {
+							rng := rand.New(rand.NewPCG(o.Seed^uint64(epoch)<<32, uint64(i)))
+							x = specAugment(scratch[w], x, rng)
+						}
+						ws[w].setInput(x)
+						z := net.forward(ws[w])
+						wt := float32(1)
+						if pos {
+							wt = posW
+						}
+						l, dz := bceGrad(z, pos, wt)
+						losses[w] += float64(l)
+						net.backward(ws[w], dz, g)
+					}
+				}()
+			}
+			wg.Wait()
+			for w := 1; w < workers; w++ {
+				axpy(grads[0], 1, grads[w])
+				losses[0] += losses[w]
+			}
+			sum += losses[0]
+			ck.Step++
+			adam(net.Params, grads[0], ck.M, ck.V, ck.Step, o.LR*math.Pow(decay, float64(epoch)), o.WeightDec, 1/float32(len(batch)))
+			if bar != nil {
+				bar.Describe(fmt.Sprintf("epoch %d/%d loss %.4f", epoch+1, o.MaxEpochs, sum/float64(min((s+1)*o.Batch, len(perm)))))
+				bar.Add(1)
+			}
+		}
+		if bar != nil {
+			bar.Finish()
+		}
+		st := Evaluate(net, va, workers)
+		st.Epoch, st.TrainLoss = epoch+1, sum/float64(len(perm))
+		ck.History = append(ck.History, st)
+		score := st.ValRecall - 0.01*st.ValLoss
+		improved := score > ck.BestScore
+		if improved {
+			ck.BestScore, ck.BestEpoch = score, epoch+1
+			ck.Best = append(ck.Best[:0], net.Params...)
+		}
+		logf(o.Log, "epoch %2d  train loss %.4f  val loss %.4f  val recall %.3f @ %.3f%s\n",
+			st.Epoch, st.TrainLoss, st.ValLoss, st.ValRecall, st.ValThresh, map[bool]string{true: "  *best", false: ""}[improved])
+		ck.Epoch = epoch + 1
+		ck.Params = append(ck.Params[:0], net.Params...)
+		if o.Checkpoint != "" {
+			if err := saveGob(o.Checkpoint, ck); err != nil {
+				return nil, ck.History, err
+			}
+		}
+		if ck.Epoch-ck.BestEpoch >= o.Patience {
+			logf(o.Log, "early stop: no improvement for %d epochs\n", o.Patience)
+			break
+		}
+	}
+	if ck.Best != nil {
+		copy(net.Params, ck.Best)
+	}
+	return net, ck.History, nil
+}
+
+// adam applies one Adam step with decoupled weight decay; grad is scaled by gs.
+func adam(p, grad, m, v []float32, step int, lr, wd float64, gs float32) {
+	const b1, b2, eps = 0.9, 0.999, 1e-8
+	c1 := 1 - math.Pow(b1, float64(step))
+	c2 := 1 - math.Pow(b2, float64(step))
+	a := float32(lr * math.Sqrt(c2) / c1)
+	d := float32(1 - lr*wd)
+	for i, g := range grad {
+		g *= gs
+		m[i] = b1*m[i] + (1-b1)*g
+		v[i] = b2*v[i] + (1-b2)*g*g
+		p[i] = p[i]*d - a*m[i]/(float32(math.Sqrt(float64(v[i])))+eps)
+	}
+}
+
+// Evaluate scores ds with n: mean loss, and recall of positives at the
+// threshold that 0.2 % of negatives exceed.
+func Evaluate(n *Net, ds *Dataset, workers int) EpochStats {
+	scores := Scores(n, ds, workers)
+	var loss float64
+	var neg, pos []float64
+	for i, z := range scores {
+		p := ds.Kind[i] == KindPos
+		l, _ := bceGrad(z, p, 1)
+		loss += float64(l)
+		if p {
+			pos = append(pos, float64(sigmoid(z)))
+		} else {
+			neg = append(neg, float64(sigmoid(z)))
+		}
+	}
+	st := EpochStats{ValLoss: loss / float64(max(len(scores), 1))}
+	if len(neg) == 0 || len(pos) == 0 {
+		return st
+	}
+	sort.Float64s(neg)
+	th := neg[min(int(float64(len(neg))*0.998), len(neg)-1)]
+	hit := 0
+	for _, p := range pos {
+		if p > th {
+			hit++
+		}
+	}
+	st.ValThresh, st.ValRecall = th, float64(hit)/float64(len(pos))
+	return st
+}
+
+// Scores returns the logit of every example of ds.
+func Scores(n *Net, ds *Dataset, workers int) []float32 {
+	out := make([]float32, ds.Len())
+	workers = max(workers, 1)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			wk := n.newWork()
+			for i := w; i < ds.Len(); i += workers {
+				wk.setInput(ds.Row(i))
+				out[i] = n.forward(wk)
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func logf(w io.Writer, format string, a ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format, a...)
+	}
+}
+
+// specAugment copies x to dst with SpecAugment-style changes: a level shift
+// (gain in the log domain), up to two channel bands and one time band set to
+// the window's mean.
+func specAugment(dst, x []int8, rng *rand.Rand) []int8 {
+	copy(dst, x)
+	frames := len(x) / NumFeatures
+	var sum int
+	for _, v := range x {
+		sum += int(v)
+	}
+	mean := int8(sum / max(len(x), 1))
+	if rng.IntN(3) != 0 {
+		warp(dst, frames, 0.85+0.3*rng.Float64(), 0.88+0.24*rng.Float64())
+	}
+	if rng.IntN(2) == 0 {
+		sh := rng.IntN(25) - 12
+		for i, v := range dst {
+			if v > -128 {
+				dst[i] = int8(min(max(int(v)+sh, -128), 127))
+			}
+		}
+	}
+	for range rng.IntN(3) {
+		c0, w := rng.IntN(NumFeatures), 1+rng.IntN(5)
+		for t := range frames {
+			for c := c0; c < min(c0+w, NumFeatures); c++ {
+				dst[t*NumFeatures+c] = mean
+			}
+		}
+	}
+	if rng.IntN(2) == 0 {
+		t0, w := rng.IntN(frames), 1+rng.IntN(8)
+		for t := t0; t < min(t0+w, frames); t++ {
+			for c := range NumFeatures {
+				dst[t*NumFeatures+c] = mean
+			}
+		}
+	}
+	return dst
+}
+
+// warp resamples a window in place: the channel axis by alpha (vocal tract
+// length perturbation: >1 moves energy to lower channels, like a longer
+// tract) and the time axis by beta around the window's end (>1 speeds up),
+// with linear interpolation.
+func warp(x []int8, frames int, alpha, beta float64) {
+	src := make([]float32, len(x))
+	for i, v := range x {
+		src[i] = float32(v)
+	}
+	at := func(t, c float64) float32 {
+		t = min(max(t, 0), float64(frames-1))
+		c = min(max(c, 0), NumFeatures-1)
+		t0, c0 := int(t), int(c)
+		t1, c1 := min(t0+1, frames-1), min(c0+1, NumFeatures-1)
+		ft, fc := float32(t-float64(t0)), float32(c-float64(c0))
+		a := src[t0*NumFeatures+c0]*(1-fc) + src[t0*NumFeatures+c1]*fc
+		b := src[t1*NumFeatures+c0]*(1-fc) + src[t1*NumFeatures+c1]*fc
+		return a*(1-ft) + b*ft
+	}
+	last := float64(frames - 1)
+	for t := range frames {
+		st := last - (last-float64(t))*beta
+		for c := range NumFeatures {
+			v := float32(-128)
+			if st >= 0 {
+				v = at(st, float64(c)*alpha)
+			}
+			x[t*NumFeatures+c] = int8(min(max(math.Round(float64(v)), -128), 127))
+		}
+	}
+}

@@ -1,0 +1,148 @@
+package train
+
+import (
+	"context"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// toyData makes windows where positives carry a bright stripe in channels 8..12
+// over frames 10..15; negatives carry it elsewhere or not at all.
+func toyData(n int, seed uint64, a Arch) *Dataset {
+	rng := rand.New(rand.NewPCG(seed, 5))
+	d := &Dataset{Window: a.Window, X: make([]int8, n*a.Window*NumFeatures), Kind: make([]uint8, n)}
+	for i := range n {
+		row := d.Row(i)
+		for j := range row {
+			row[j] = int8(rng.IntN(80) - 128)
+		}
+		pos := i%3 == 0
+		d.Kind[i] = KindSpeech
+		t0 := 2 + rng.IntN(4)
+		c0 := 25
+		if pos {
+			d.Kind[i], t0, c0 = KindPos, 10, 8
+		}
+		for t := t0; t < t0+5; t++ {
+			for c := c0; c < c0+5; c++ {
+				row[t*NumFeatures+c] = 60
+			}
+		}
+	}
+	return d
+}
+
+var toyArch = Arch{Window: 18, Stride: 3, Channels: []int{6, 4}, Kernels: []int{3, 3}, Strides: []int{2, 2}}
+
+func toyOpts() Opts {
+	o := DefaultOpts
+	o.Arch, o.MaxEpochs, o.Patience, o.Batch, o.LR = toyArch, 6, 10, 16, 1e-2
+	return o
+}
+
+func TestTrainLearnsToyTask(t *testing.T) {
+	tr, va := toyData(600, 1, toyArch), toyData(200, 2, toyArch)
+	net, hist, err := Train(context.Background(), tr, va, toyOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) != 6 {
+		t.Fatalf("%d epochs, want 6", len(hist))
+	}
+	if hist[len(hist)-1].TrainLoss >= hist[0].TrainLoss {
+		t.Errorf("train loss did not fall: %+v", hist)
+	}
+	if st := Evaluate(net, va, 2); st.ValRecall < 0.95 {
+		t.Errorf("validation recall %.3f on a separable task", st.ValRecall)
+	}
+}
+
+func TestTrainIsDeterministicAndResumes(t *testing.T) {
+	tr, va := toyData(300, 1, toyArch), toyData(90, 2, toyArch)
+	o := toyOpts()
+	o.MaxEpochs = 4
+	a, _, err := Train(context.Background(), tr, va, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := Train(context.Background(), tr, va, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(a.Params, b.Params) {
+		t.Error("two runs with the same seed differ")
+	}
+	// Two epochs, then resume to four from the checkpoint.
+	o.Checkpoint = filepath.Join(t.TempDir(), "ck.gob")
+	o.MaxEpochs = 2
+	if _, _, err := Train(context.Background(), tr, va, o); err != nil {
+		t.Fatal(err)
+	}
+	o.MaxEpochs = 4
+	c, hist, err := Train(context.Background(), tr, va, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) != 4 || !slices.Equal(a.Params, c.Params) {
+		t.Errorf("resumed run (%d epochs) differs from an uninterrupted one", len(hist))
+	}
+	// A cancelled run returns the context's error.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	o.Checkpoint = ""
+	if _, _, err := Train(ctx, tr, va, o); err == nil {
+		t.Error("cancelled run returned no error")
+	}
+}
+
+func TestWarpIdentityAndShift(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	x := smoothWindow(rng, 20)
+	y := append([]int8(nil), x...)
+	warp(y, 20, 1, 1)
+	if !slices.Equal(x, y) {
+		t.Error("warp(1, 1) changed the window")
+	}
+	// A stripe at channel 20 moves to channel 10 with alpha 2.
+	z := make([]int8, 20*NumFeatures)
+	for i := range z {
+		z[i] = -128
+	}
+	for tt := range 20 {
+		z[tt*NumFeatures+20] = 100
+	}
+	warp(z, 20, 2, 1)
+	if z[5*NumFeatures+10] != 100 || z[5*NumFeatures+20] != -128 {
+		t.Errorf("alpha 2: channel 10 = %d, channel 20 = %d", z[5*NumFeatures+10], z[5*NumFeatures+20])
+	}
+	// Time: with beta 2 the frame 2 before the end comes from 4 before the end.
+	w := make([]int8, 20*NumFeatures)
+	for tt := range 20 {
+		w[tt*NumFeatures] = int8(tt)
+	}
+	warp(w, 20, 1, 2)
+	if w[17*NumFeatures] != 15 || w[0] != -128 {
+		t.Errorf("beta 2: frame 17 = %d, frame 0 = %d", w[17*NumFeatures], w[0])
+	}
+}
+
+// BenchmarkTrainExample is forward plus backward of one window of the default
+// architecture (one goroutine).
+func BenchmarkTrainExample(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	n, err := NewNet(DefaultArch, rng)
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := smoothWindow(rng, DefaultArch.Window)
+	w := n.newWork()
+	g := make([]float32, n.NumParams())
+	b.ReportAllocs()
+	for b.Loop() {
+		w.setInput(x)
+		_, dz := bceGrad(n.forward(w), true, 1)
+		n.backward(w, dz, g)
+	}
+}
