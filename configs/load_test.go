@@ -35,8 +35,8 @@ func TestBenchProfile(t *testing.T) {
 	if c.Mic.Backend != BackendWav || c.Speaker.Backend != BackendWav || c.Upstream.Kind != UpstreamLocal {
 		t.Errorf("bench must be wav → wav with the local upstream, got %+v %+v %q", c.Mic, c.Speaker, c.Upstream.Kind)
 	}
-	if got := c.Triggers.PushToTalk.PressAt; len(got) != 1 || got[0] != 1500*time.Millisecond {
-		t.Errorf("press_at = %v, want [1.5s]", got)
+	if got := c.Wakeword.Models; len(got) != 1 || got[0].Name != "hey_genie" {
+		t.Errorf("wake models = %v, want the built-in hey_genie", got)
 	}
 	if c.Listener.PreRoll != 500*time.Millisecond {
 		t.Errorf("preroll = %v, want the 500ms default", c.Listener.PreRoll)

@@ -45,7 +45,8 @@ fixture 1.7 "$tmp/what_time.wav" 2.6 "$out/turn_what_time_16k.wav"
 
 say en-us 150 "Hey genie." "$tmp/hey.wav"
 say en-us 160 "Turn on the kitchen lights." "$tmp/cmd.wav"
-sox -R -D -n -r 16000 -c 1 -b 16 "$tmp/gap.wav" trim 0 0.25
+# users pause after the wake word for the chime: 0.6 s
+sox -R -D -n -r 16000 -c 1 -b 16 "$tmp/gap.wav" trim 0 0.6
 sox -R -D "$tmp/hey.wav" "$tmp/gap.wav" "$tmp/cmd.wav" "$tmp/hey_cmd.wav"
 fixture 1.5 "$tmp/hey_cmd.wav" 2.0 "$out/hey_genie_turn_16k.wav"
 

@@ -16,6 +16,7 @@ import (
 	"github.com/genie-voice/genie/audio/wavfile"
 	"github.com/genie-voice/genie/configs"
 	"github.com/genie-voice/genie/wakeword"
+	"github.com/genie-voice/genie/wakeword/models"
 )
 
 // wakewordCommands are the "genie wakeword <verb>" subcommands (test, fetch, train).
@@ -77,7 +78,7 @@ func runWakewordTest(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	var ms []*wakeword.Model
 	for _, m := range models {
-		md, err := wakeword.LoadModel(manifestPath(*dir, m))
+		md, err := loadNamedModel(*dir, m)
 		if err != nil {
 			return err
 		}
@@ -85,7 +86,7 @@ func runWakewordTest(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	opts := wakeword.EngineOpts{Cutoffs: cutoffs}
 	if *vad != "" {
-		md, err := wakeword.LoadModel(manifestPath(*dir, *vad))
+		md, err := loadNamedModel(*dir, *vad)
 		if err != nil {
 			return err
 		}
@@ -124,6 +125,18 @@ func defaultModelsDir() string {
 
 // manifestPath resolves a model argument: a path to a .json manifest, or a
 // name looked up as <dir>/<name>.json.
+// loadNamedModel loads a model given as a manifest path, a name in dir, or the name
+// of a model built into genie (hey_genie).
+func loadNamedModel(dir, m string) (*wakeword.Model, error) {
+	p := manifestPath(dir, m)
+	if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) && p != m {
+		if md, ok, err := models.Lookup(m); ok {
+			return md, err
+		}
+	}
+	return wakeword.LoadModel(p)
+}
+
 func manifestPath(dir, m string) string {
 	if strings.HasSuffix(m, ".json") || strings.ContainsRune(m, os.PathSeparator) {
 		return m

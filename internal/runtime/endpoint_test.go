@@ -30,9 +30,9 @@ func loadParts(t *testing.T) clipParts {
 	}
 	s := func(c []int16, from, to float64) []int16 { return c[int(from*16000):int(to*16000)] }
 	return clipParts{
-		room:     s(a.Samples, 0, 1.5),     // quiet pink noise, -60 dBFS
-		whatTime: s(a.Samples, 1.7, 2.96),  // "What time is it?"
-		kitchen:  s(b.Samples, 2.75, 4.62), // "Turn on the kitchen lights."
+		room:     s(a.Samples, 0, 1.5),    // quiet pink noise, -60 dBFS
+		whatTime: s(a.Samples, 1.7, 2.96), // "What time is it?"
+		kitchen:  s(b.Samples, 3.2, 4.96), // "Turn on the kitchen lights."
 	}
 }
 

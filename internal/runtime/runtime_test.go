@@ -24,7 +24,11 @@ func benchConfig(t testing.TB, dir string) *configs.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Mic.File = "../../" + c.Mic.File
+	// The push-to-talk turn of issue 3's fixture; tests that want the profile's own wake
+	// word say so.
+	c.Mic.File = "../../testdata/turn_what_time_16k.wav"
+	c.Triggers.PushToTalk.PressAt = []time.Duration{1500 * time.Millisecond}
+	c.Wakeword.Models = nil
 	c.Mic.Speed = "max"
 	c.Speaker.File = filepath.Join(dir, "speaker.wav")
 	c.OutDir = dir
@@ -255,5 +259,33 @@ func TestBenchRunWritesBoardFrames(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(frames, "board.gif")); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestBenchProfileWakesOnHeyGenie(t *testing.T) {
+	dir := t.TempDir()
+	c, err := configs.Load("../../configs/bench.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Mic.File, c.Mic.Speed = "../../"+c.Mic.File, "max"
+	c.Speaker.File, c.OutDir, c.DataDir = filepath.Join(dir, "speaker.wav"), dir, dir
+	var out bytes.Buffer
+	if _, err := Run(context.Background(), c, Opts{Events: &out}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("timeline:\n%s", out.String())
+	lines := out.String()
+	for _, w := range []string{`wake            source="hey_genie"`, `listening reason="wake:hey_genie"`, "speech-start", `reason="speech-end"`, "saved", "reply-end", "idle"} {
+		i := strings.Index(lines, w)
+		if i < 0 {
+			t.Fatalf("timeline lacks %q (in order)", w)
+		}
+		lines = lines[i:]
+	}
+	// "Turn on the kitchen lights." ends at 4.95 s: all of it is in the utterance.
+	_, decided := eventTime(t, out.String(), "speech-end")
+	if decided < 4.95 || decided > 4.95+0.8 {
+		t.Errorf("utterance ended at %.3f s, want within 0.8 s after the command ends at 4.95 s", decided)
 	}
 }

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/genie-voice/genie/audio"
@@ -8,6 +9,7 @@ import (
 	"github.com/genie-voice/genie/audio/vad"
 	"github.com/genie-voice/genie/configs"
 	"github.com/genie-voice/genie/wakeword"
+	"github.com/genie-voice/genie/wakeword/models"
 )
 
 // wakeParts are what the profile's wake words and VAD add to the listener loop.
@@ -18,17 +20,30 @@ type wakeParts struct {
 	useVAD   bool // the endpointer decides the end of speech (else the cap does)
 }
 
-// resolveModel finds a model's manifest: a path as given, else a model fetched into
-// the data directory.
-func resolveModel(c *configs.Config, m configs.WakeModel) (string, error) {
-	if m.Path != "" {
-		return m.Path, nil
+// loadModel loads a model named in the profile: a manifest path as given, else a
+// model fetched into the data directory, else one compiled into genie (hey_genie).
+func loadModel(c *configs.Config, m configs.WakeModel) (*wakeword.Model, error) {
+	path := m.Path
+	if path == "" {
+		p, err := wakeword.Resolve(m.Name, c.DataPath())
+		if errors.Is(err, wakeword.ErrModelNotFound) {
+			if md, ok, lerr := models.Lookup(m.Name); ok {
+				if lerr != nil {
+					return nil, fmt.Errorf("runtime: built-in model %s: %w", m.Name, lerr)
+				}
+				return md, nil
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("runtime: %w", err)
+		}
+		path = p
 	}
-	p, err := wakeword.Resolve(m.Name, c.DataPath())
+	md, err := wakeword.LoadModel(path)
 	if err != nil {
-		return "", fmt.Errorf("runtime: %w", err)
+		return nil, fmt.Errorf("runtime: %w", err)
 	}
-	return p, nil
+	return md, nil
 }
 
 // buildWake loads the profile's wake-word models and picks its VAD.
@@ -36,13 +51,9 @@ func buildWake(c *configs.Config) (wakeParts, error) {
 	var w wakeParts
 	cutoffs := map[string]float64{}
 	for _, m := range c.Wakeword.Models {
-		path, err := resolveModel(c, m)
+		md, err := loadModel(c, m)
 		if err != nil {
 			return w, err
-		}
-		md, err := wakeword.LoadModel(path)
-		if err != nil {
-			return w, fmt.Errorf("runtime: %w", err)
 		}
 		if m.Sensitivity > 0 {
 			cutoffs[md.Name] = m.Sensitivity
@@ -51,12 +62,9 @@ func buildWake(c *configs.Config) (wakeParts, error) {
 	}
 	var vadModel *wakeword.Model
 	if c.VAD.Kind == "neural" || (c.Wakeword.VADGate && len(w.models) > 0) {
-		path, err := resolveModel(c, configs.WakeModel{Name: c.VAD.Model})
-		if err != nil {
+		var err error
+		if vadModel, err = loadModel(c, configs.WakeModel{Name: c.VAD.Model}); err != nil {
 			return w, err
-		}
-		if vadModel, err = wakeword.LoadModel(path); err != nil {
-			return w, fmt.Errorf("runtime: %w", err)
 		}
 	}
 	if len(w.models) > 0 || vadModel != nil {

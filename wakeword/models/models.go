@@ -21,3 +21,21 @@ var (
 func HeyGenie() (*wakeword.Model, error) {
 	return wakeword.LoadModelBytes("hey_genie", heyGenieJSON, heyGenieTFLite)
 }
+
+// builtin are the embedded models by name.
+var builtin = map[string]func() (*wakeword.Model, error){
+	"hey_genie": HeyGenie,
+}
+
+// Names returns the names of the embedded models.
+func Names() []string { return []string{"hey_genie"} }
+
+// Lookup loads the embedded model called name; ok is false if there is none.
+func Lookup(name string) (m *wakeword.Model, ok bool, err error) {
+	load, ok := builtin[name]
+	if !ok {
+		return nil, false, nil
+	}
+	m, err = load()
+	return m, true, err
+}
