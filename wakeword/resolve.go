@@ -22,6 +22,11 @@ var ErrModelNotFound = errors.New("wakeword: model not found")
 // missing name gives an error wrapping ErrModelNotFound that says how to
 // fetch it.
 func Resolve(name, dataDir string) (manifestPath string, err error) {
+	return ResolveIn(name, ModelsDir(dataDir))
+}
+
+// ResolveIn is Resolve with the models folder given directly.
+func ResolveIn(name, modelsDir string) (manifestPath string, err error) {
 	if name == "" {
 		return "", errors.New("wakeword: empty model name")
 	}
@@ -31,11 +36,11 @@ func Resolve(name, dataDir string) (manifestPath string, err error) {
 		}
 		return name, nil
 	}
-	p := filepath.Join(ModelsDir(dataDir), name+".json")
+	p := filepath.Join(modelsDir, name+".json")
 	if _, err := os.Stat(p); err == nil {
 		return p, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return "", fmt.Errorf("wakeword: model %q: %w", name, err)
 	}
-	return "", fmt.Errorf("%w: %q is not in %s; run: genie wakeword fetch %s (or give a manifest path)", ErrModelNotFound, name, ModelsDir(dataDir), name)
+	return "", fmt.Errorf("%w: %q is not in %s; run: genie wakeword fetch %s (or give a manifest path)", ErrModelNotFound, name, modelsDir, name)
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/genie-voice/genie/audio/wavfile"
 	"github.com/genie-voice/genie/wakeword"
+	"github.com/genie-voice/genie/wakeword/models"
 	"github.com/genie-voice/genie/wakeword/wwbench"
 )
 
@@ -23,37 +23,14 @@ func init() {
 	registerBench(command{name: "wakeword", summary: "miss rate, false accepts/h, latency and CPU of wake-word models on labelled wavs", run: runBenchWakeword})
 }
 
-// benchModels collects repeated --model flags.
-type benchModels []string
-
-func (l *benchModels) String() string     { return strings.Join(*l, ",") }
-func (l *benchModels) Set(s string) error { *l = append(*l, s); return nil }
-
-// benchCutoffs collects repeated --cutoff name=probability flags.
-type benchCutoffs map[string]float64
-
-func (c benchCutoffs) String() string { return fmt.Sprint(map[string]float64(c)) }
-func (c benchCutoffs) Set(s string) error {
-	name, v, ok := strings.Cut(s, "=")
-	if !ok {
-		return fmt.Errorf("%q is not name=probability", s)
-	}
-	p, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return err
-	}
-	c[name] = p
-	return nil
-}
-
 // defaultBenchModels are scored when no --model is given.
 var defaultBenchModels = []string{"alexa", "hey_jarvis", "hey_mycroft", "okay_nabu"}
 
 func runBenchWakeword(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench wakeword", stderr)
-	var models benchModels
-	cutoffs := benchCutoffs{}
-	fs.Var(&models, "model", "model name (in DATA/models, see genie wakeword fetch) or manifest path; repeatable (default: "+strings.Join(defaultBenchModels, ", ")+")")
+	var refs stringList
+	cutoffs := cutoffFlag{}
+	fs.Var(&refs, "model", "model name (in DATA/models, see genie wakeword fetch) or manifest path; repeatable (default: "+strings.Join(defaultBenchModels, ", ")+")")
 	labelsPath := fs.String("labels", "", "labels CSV: file,phrase,start_s,end_s[,condition] (default DIR/labels.csv)")
 	vad := fs.String("vad", "", "VAD model gating detections, name or manifest path (default none, as ESPHome without vad)")
 	fs.Var(cutoffs, "cutoff", "override a model's probability cutoff, name=0..1 (repeatable)")
@@ -115,19 +92,12 @@ func runBenchWakeword(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	data := filepath.Dir(mdir)
-	if len(models) == 0 {
-		models = defaultBenchModels
+	if len(refs) == 0 {
+		refs = append(stringList(nil), defaultBenchModels...)
 	}
-	load := func(ref string) (*wakeword.Model, error) {
-		p, err := wakeword.Resolve(ref, data)
-		if err != nil {
-			return nil, err
-		}
-		return wakeword.LoadModel(p)
-	}
+	load := func(ref string) (*wakeword.Model, error) { return models.Load(ref, mdir) }
 	opts := wwbench.Opts{Cutoffs: cutoffs, Refractory: *refractory, Jobs: *jobs}
-	for _, m := range models {
+	for _, m := range refs {
 		md, err := load(m)
 		if err != nil {
 			return err

@@ -15,6 +15,7 @@ import (
 	"github.com/genie-voice/genie/audio/wavfile"
 	"github.com/genie-voice/genie/configs"
 	"github.com/genie-voice/genie/wakeword"
+	"github.com/genie-voice/genie/wakeword/models"
 )
 
 // vadKinds maps a --vad name to its constructor; model is the neural VAD's manifest
@@ -23,7 +24,7 @@ var vadKinds = map[string]func(model string) (audio.VAD, error){
 	"energy":   func(string) (audio.VAD, error) { return vad.NewSubBand(nil), nil },
 	"fullband": func(string) (audio.VAD, error) { return vad.NewFullBand(nil), nil },
 	"neural": func(model string) (audio.VAD, error) {
-		m, err := wakeword.LoadModel(model)
+		m, err := models.Load(model, defaultModelsDir())
 		if err != nil {
 			return nil, err
 		}

@@ -3,14 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 
 	"github.com/genie-voice/genie/audio/frontend"
 	"github.com/genie-voice/genie/audio/wavfile"
@@ -30,34 +25,11 @@ func init() {
 	registerWakeword(command{name: "test", summary: "run wake-word models on wav files", run: runWakewordTest})
 }
 
-// listFlag collects a repeated string flag.
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
-
-// cutoffFlag collects name=probability pairs.
-type cutoffFlag map[string]float64
-
-func (c cutoffFlag) String() string { return fmt.Sprint(map[string]float64(c)) }
-func (c cutoffFlag) Set(s string) error {
-	name, v, ok := strings.Cut(s, "=")
-	if !ok {
-		return errors.New("want name=probability")
-	}
-	p, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return err
-	}
-	c[name] = p
-	return nil
-}
-
 func runWakewordTest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("wakeword test", stderr)
-	var models listFlag
+	var refs stringList
 	cutoffs := cutoffFlag{}
-	fs.Var(&models, "model", "wake-word model: manifest path or name in --models-dir (repeatable)")
+	fs.Var(&refs, "model", "wake-word model: manifest path or name in --models-dir (repeatable)")
 	vad := fs.String("vad", "", "VAD model gating detections: manifest path or name (default none)")
 	dir := fs.String("models-dir", defaultModelsDir(), "directory of manifests for models given by name ($GENIE_MODELS)")
 	fs.Var(cutoffs, "cutoff", "override a model's probability cutoff, name=0..1 (repeatable)")
@@ -72,13 +44,13 @@ func runWakewordTest(ctx context.Context, args []string, stdout, stderr io.Write
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if len(models) == 0 || fs.NArg() == 0 {
+	if len(refs) == 0 || fs.NArg() == 0 {
 		fs.Usage()
 		return errUsage
 	}
 	var ms []*wakeword.Model
-	for _, m := range models {
-		md, err := loadNamedModel(*dir, m)
+	for _, m := range refs {
+		md, err := models.Load(m, *dir)
 		if err != nil {
 			return err
 		}
@@ -86,7 +58,7 @@ func runWakewordTest(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	opts := wakeword.EngineOpts{Cutoffs: cutoffs}
 	if *vad != "" {
-		md, err := loadNamedModel(*dir, *vad)
+		md, err := models.Load(*vad, *dir)
 		if err != nil {
 			return err
 		}
@@ -121,27 +93,6 @@ func defaultModelsDir() string {
 		return d
 	}
 	return wakeword.ModelsDir(configs.Default().DataPath()) // where "genie wakeword fetch" puts them
-}
-
-// manifestPath resolves a model argument: a path to a .json manifest, or a
-// name looked up as <dir>/<name>.json.
-// loadNamedModel loads a model given as a manifest path, a name in dir, or the name
-// of a model built into genie (hey_genie).
-func loadNamedModel(dir, m string) (*wakeword.Model, error) {
-	p := manifestPath(dir, m)
-	if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) && p != m {
-		if md, ok, err := models.Lookup(m); ok {
-			return md, err
-		}
-	}
-	return wakeword.LoadModel(p)
-}
-
-func manifestPath(dir, m string) string {
-	if strings.HasSuffix(m, ".json") || strings.ContainsRune(m, os.PathSeparator) {
-		return m
-	}
-	return filepath.Join(dir, m+".json")
 }
 
 // readWav16kMono reads a 16 kHz mono 16-bit PCM wav file.
@@ -214,5 +165,3 @@ func (p *detPrinter) print(file, kind, model string, sample int64, prob float32)
 	}
 	_, p.err = fmt.Fprintf(p.w, "%s: %s detected at %.2f s (probability %.2f)\n", file, model, t, prob)
 }
-
-var _ flag.Value = (*listFlag)(nil)

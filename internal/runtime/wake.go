@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/genie-voice/genie/audio"
@@ -23,23 +22,11 @@ type wakeParts struct {
 // loadModel loads a model named in the profile: a manifest path as given, else a
 // model fetched into the data directory, else one compiled into genie (hey_genie).
 func loadModel(c *configs.Config, m configs.WakeModel) (*wakeword.Model, error) {
-	path := m.Path
-	if path == "" {
-		p, err := wakeword.Resolve(m.Name, c.DataPath())
-		if errors.Is(err, wakeword.ErrModelNotFound) {
-			if md, ok, lerr := models.Lookup(m.Name); ok {
-				if lerr != nil {
-					return nil, fmt.Errorf("runtime: built-in model %s: %w", m.Name, lerr)
-				}
-				return md, nil
-			}
-		}
-		if err != nil {
-			return nil, fmt.Errorf("runtime: %w", err)
-		}
-		path = p
+	ref := m.Path
+	if ref == "" {
+		ref = m.Name
 	}
-	md, err := wakeword.LoadModel(path)
+	md, err := models.Load(ref, wakeword.ModelsDir(c.DataPath()))
 	if err != nil {
 		return nil, fmt.Errorf("runtime: %w", err)
 	}

@@ -5,6 +5,7 @@ package models
 
 import (
 	_ "embed"
+	"errors"
 
 	"github.com/genie-voice/genie/wakeword"
 )
@@ -25,6 +26,21 @@ func HeyGenie() (*wakeword.Model, error) {
 // builtin are the embedded models by name.
 var builtin = map[string]func() (*wakeword.Model, error){
 	"hey_genie": HeyGenie,
+}
+
+// Load loads the model ref names: a manifest path as given, else NAME.json in
+// modelsDir (where "genie wakeword fetch" puts models), else a model built into genie.
+func Load(ref, modelsDir string) (*wakeword.Model, error) {
+	p, err := wakeword.ResolveIn(ref, modelsDir)
+	if errors.Is(err, wakeword.ErrModelNotFound) {
+		if m, ok, lerr := Lookup(ref); ok {
+			return m, lerr
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return wakeword.LoadModel(p)
 }
 
 // Names returns the names of the embedded models.
