@@ -91,56 +91,63 @@ func Run(ctx context.Context, c *configs.Config, o Opts) (Stats, error) {
 			}
 		}
 	}
+	// Everything opened is closed in reverse order on every return; the normal path
+	// runs the same teardown before it reads the final figures.
+	var down teardown
+	defer down.run()
+
 	mic, lockstep, closeMic, err := openMic(c, deviceEvent("mic"))
 	if err != nil {
 		return Stats{}, err
 	}
-	defer closeMic()
+	down.push(closeMic)
 	bus = event.NewBus(lockstep)
 
 	spk, err := openSpeaker(c, o.Speaker, lockstep, deviceEvent("speaker"), o.Logf)
 	if err != nil {
 		return Stats{}, err
 	}
+	var spkErr error
+	down.push(func() { spkErr = spk.close() })
 
 	mixer, err := audio.NewMixer(audio.MixerOpts{
 		SampleRate: c.Speaker.SampleRate, DuckDB: c.Mixer.DuckDB, Ramp: c.Mixer.Ramp,
 		Buffer: 30 * time.Second, Volume: c.Speaker.Volume,
 	})
 	if err != nil {
-		spk.close()
 		return Stats{}, err
 	}
-
-	printed := startPrinter(bus, o.Events, o.EventsJSON)
 
 	// Frames of a file run are rendered on the mic clock (the same frames at any speed),
 	// which costs a render per 33 ms of audio: only when they are wanted.
 	board, err := hal.Open(c.HAL, &hal.Opts{Buses: o.Buses, SampleClock: lockstep && o.Frames != "", Record: o.Frames != "", Logf: o.Logf})
 	if err != nil {
-		spk.close()
 		return Stats{}, fmt.Errorf("runtime: %w", err)
 	}
-	defer board.Close()
+	down.push(func() { board.Close() })
 	if o.StartMuted {
 		board.SetMute(true)
 	}
-	// The board runs until the bus closes, not until ctx ends: with a lockstep bus a
-	// subscriber that stopped reading would block the last events.
+
+	// The printer and the board run until the bus closes, not until ctx ends: with a
+	// lockstep bus a subscriber that stopped reading would block the last events.
+	printed := startPrinter(bus, o.Events, o.EventsJSON)
 	boardEvents := bus.Subscribe(256)
 	boardDone := make(chan struct{})
-	boardCtx, boardCancel := context.WithCancel(context.Background())
-	defer boardCancel()
 	go func() {
 		defer close(boardDone)
-		if err := board.Run(boardCtx, boardEvents); err != nil {
+		if err := board.Run(context.Background(), boardEvents); err != nil {
 			o.Logf("hal: %v", err)
 		}
 	}()
+	down.push(func() {
+		bus.Close()
+		<-printed
+		<-boardDone
+	})
 
 	wake, err := buildWake(c)
 	if err != nil {
-		spk.close()
 		return Stats{}, err
 	}
 	lst, err = listener.New(mic, listener.Opts{
@@ -148,15 +155,13 @@ func Run(ctx context.Context, c *configs.Config, o Opts) (Stats, error) {
 		MuteSwitch: board.Mute(), PaceFlush: !lockstep,
 	})
 	if err != nil {
-		spk.close()
 		return Stats{}, err
 	}
 
 	up := make(chan dialog.Up, c.Listener.QueueDepth)
-	down := make(chan dialog.Down, 64)
+	downlink := make(chan dialog.Down, 64)
 	upstream, err := newUpstream(c, wake, o)
 	if err != nil {
-		spk.close()
 		return Stats{}, err
 	}
 	var wg sync.WaitGroup
@@ -164,8 +169,12 @@ func Run(ctx context.Context, c *configs.Config, o Opts) (Stats, error) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		upErr <- upstream.Run(ctx, dialog.Link{Up: up, Down: down})
+		upErr <- upstream.Run(ctx, dialog.Link{Up: up, Down: downlink})
 	}()
+	down.push(func() {
+		cancel()
+		wg.Wait()
+	})
 
 	inputs := []dialog.Inputs{boardInputs{board.Inputs()}}
 	if ptt := c.Triggers.PushToTalk; ptt.Enabled && len(ptt.PressAt) > 0 {
@@ -176,8 +185,8 @@ func Run(ctx context.Context, c *configs.Config, o Opts) (Stats, error) {
 		o.Logf("%v", err) // a bad state file never stops genie
 	}
 	eng, err := dialog.NewEngine(dialog.EngineOpts{
-		Timers: timers,
-		Bus:    bus, Mixer: mixer, PreRoll: lst.PreRoll(), Up: up, Down: down, Inputs: inputs, Muter: lst,
+		Bus: bus, Mixer: mixer, PreRoll: lst.PreRoll(), Up: up, Down: downlink, Inputs: inputs,
+		Muter: boardMute{board}, Timers: timers,
 		Endpoint: dialog.EndpointOpts{
 			NoSpeechTimeout: c.Dialog.NoSpeechTimeout, MinSpeech: c.Dialog.MinSpeech,
 			TrailingSilence: c.Dialog.TrailingSilence, MaxUtterance: c.Dialog.MaxUtterance,
@@ -187,7 +196,6 @@ func Run(ctx context.Context, c *configs.Config, o Opts) (Stats, error) {
 		Earcons: c.Dialog.Earcons, Volume: c.Speaker.Volume, Lockstep: lockstep,
 	})
 	if err != nil {
-		spk.close()
 		return Stats{}, err
 	}
 
@@ -200,13 +208,7 @@ func Run(ctx context.Context, c *configs.Config, o Opts) (Stats, error) {
 	}
 	runErr := lst.Run(ctx, h)
 	bus.Publish(event.Event{Kind: event.KindEnd, Sample: h.end})
-
-	cancel()
-	wg.Wait()
-	spkErr := spk.close()
-	bus.Close()
-	<-printed
-	<-boardDone
+	down.run()
 	if o.Frames != "" {
 		if err := board.WriteFrames(o.Frames); err != nil {
 			o.Logf("hal: frames: %v", err)
@@ -225,6 +227,19 @@ func Run(ctx context.Context, c *configs.Config, o Opts) (Stats, error) {
 		return st, runErr
 	}
 	return st, spkErr
+}
+
+// teardown is a stack of closers run in reverse order, once.
+type teardown []func()
+
+func (t *teardown) push(f func()) { *t = append(*t, f) }
+
+func (t *teardown) run() {
+	for len(*t) > 0 {
+		f := (*t)[len(*t)-1]
+		*t = (*t)[:len(*t)-1]
+		f()
+	}
 }
 
 // handler runs the dialog engine and then mixes one speaker block per mic block, so the
