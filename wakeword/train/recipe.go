@@ -255,14 +255,8 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 	for _, wsz := range r.Windows {
 		c := 0.99
 		for cc := 0.30; cc <= 0.99+1e-9; cc += 0.01 {
-			// False accepts anywhere in the validation audio: the speech
-			// stream and the non-target parts of the phrase streams.
-			fa, hours := 0, 0.0
-			for i, s := range []*Stream{valPos, valPosN, valNeg} {
-				o := Score(s, runs[i].FrameSamples(Simulate(runs[i], md.Stride, wsz, cc)))
-				fa, hours = fa+o.Other, hours+o.Hours
-			}
-			if float64(fa)/hours <= r.TargetFAh/2 {
+			neg := Score(valNeg, runs[2].FrameSamples(Simulate(runs[2], md.Stride, wsz, cc)))
+			if neg.FAPerHour() <= r.TargetFAh/2 {
 				c = cc
 				break
 			}
