@@ -40,7 +40,7 @@ type Opts struct {
 // DefaultOpts is the default recipe.
 var DefaultOpts = Opts{
 	Arch: DefaultArch, MaxEpochs: 30, Patience: 5, Batch: 64, LR: 2e-3, WeightDec: 2e-2, SpecAugment: true, LRDecay: 0.9, StreamDraws: 30000,
-	PosWeight: 1, Seed: 1, Workers: 2,
+	PosWeight: 3, Seed: 1, Workers: 2,
 }
 
 // EpochStats is one epoch's figures.
