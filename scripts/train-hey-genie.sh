@@ -12,4 +12,4 @@ WORK=${WORK:-/tmp/genie-train-hey-genie}
 for tool in espeak-ng flite; do
 	command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y espeak-ng mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 flite" >&2; exit 1; }
 done
-go run ./cmd/genie wakeword-train --out wakeword/models --work "$WORK" --seed 1 "$@" "hey genie"
+go run ./cmd/genie wakeword train --out wakeword/models --work "$WORK" --seed 1 "$@" "hey genie"

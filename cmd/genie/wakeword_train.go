@@ -16,9 +16,9 @@ import (
 )
 
 func init() {
-	register(command{
-		name:    "wakeword-train",
-		summary: `train a wake-word model from text with local TTS voices (wakeword-train "hey genie")`,
+	registerWakeword(command{
+		name:    "train",
+		summary: `train a wake-word model from text with local TTS voices: train "hey genie"`,
 		run:     runWakewordTrain,
 	})
 }
