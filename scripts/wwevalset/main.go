@@ -49,6 +49,7 @@ var spoken = map[string][]string{
 	"hey jarvis":  {"Hey Jarvis", "hey jarvis.", "Hey, Jarvis!"},
 	"hey mycroft": {"Hey Mycroft", "hey mycroft.", "Hey, Mycroft!"},
 	"okay nabu":   {"Okay Nabu", "okay nabu.", "Okay, Nabu!", "OK Nabu"},
+	"hey genie":   {"Hey Genie", "hey genie.", "Hey, Genie!"},
 }
 
 func main() {
@@ -57,7 +58,17 @@ func main() {
 	perPhrase := flag.Int("per-phrase", 50, "utterances per phrase; each is written clean and at 10 dB SNR")
 	negative := flag.Duration("negative", 65*time.Minute, "length of negative audio")
 	jobs := flag.Int("j", 2, "parallel synthesizer jobs")
+	list := flag.String("phrases", strings.Join(phrases, ","), "comma-separated phrases to speak (known: alexa, hey jarvis, hey mycroft, okay nabu, hey genie)")
 	flag.Parse()
+	phrases = nil
+	for _, p := range strings.Split(*list, ",") {
+		p = strings.TrimSpace(p)
+		if _, ok := spoken[p]; !ok {
+			fmt.Fprintf(os.Stderr, "wwevalset: unknown phrase %q\n", p)
+			os.Exit(2)
+		}
+		phrases = append(phrases, p)
+	}
 	if *out == "" || *perPhrase < 1 || *jobs < 1 {
 		flag.Usage()
 		os.Exit(2)
