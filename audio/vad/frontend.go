@@ -180,3 +180,13 @@ func log2f(x float32) float32 {
 
 // sigmoid maps a log-odds value to a probability.
 func sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
+
+// logistic scores features f with weights w: 1/(1+exp(-(bias + Σ w[i]·f[i]))).
+func logistic(bias float32, w, f []float32) float32 {
+	w = w[:len(f)]
+	x := bias
+	for i, v := range f {
+		x += w[i] * v
+	}
+	return sigmoid(x)
+}

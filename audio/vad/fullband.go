@@ -40,11 +40,7 @@ func NewFullBand(w *FullBandWeights) *FullBand {
 // Process returns the probability, 0..1, that b holds speech. It allocates nothing.
 func (d *FullBand) Process(b *audio.Block) float32 {
 	d.Analyze(b, &d.f)
-	x := d.w.Bias
-	for i, v := range d.f {
-		x += d.w.W[i] * v
-	}
-	return sigmoid(x)
+	return logistic(d.w.Bias, d.w.W[:], d.f[:])
 }
 
 // Analyze advances the detector by one block and writes its features to f.

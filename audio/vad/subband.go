@@ -62,11 +62,7 @@ func NewSubBand(w *SubBandWeights) *SubBand {
 // Process returns the probability, 0..1, that b holds speech. It allocates nothing.
 func (d *SubBand) Process(b *audio.Block) float32 {
 	d.Analyze(b, &d.f)
-	x := d.w.Bias
-	for i, v := range d.f {
-		x += d.w.W[i] * v
-	}
-	return sigmoid(x)
+	return logistic(d.w.Bias, d.w.W[:], d.f[:])
 }
 
 // Analyze advances the detector by one block, like Process, and writes the block's

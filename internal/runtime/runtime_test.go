@@ -180,12 +180,8 @@ func TestRunRejectsBadMic(t *testing.T) {
 }
 
 func TestWakeWordTurnEndsByNeuralVAD(t *testing.T) {
-	models := sharedtest.Dir(t, "models/microwakeword")
 	dir := t.TempDir()
-	c := benchConfig(t, dir)
-	c.Mic.File = "../../testdata/okay_nabu_turn_16k.wav"
-	c.Triggers.PushToTalk.PressAt = nil
-	c.Wakeword.Models = []configs.WakeModel{{Path: filepath.Join(models, "okay_nabu.json")}}
+	c, models := okayNabuConfig(t, dir)
 	c.VAD.Kind, c.VAD.Model = "neural", filepath.Join(models, "vad.json")
 	c.Dialog.MaxUtterance = 12 * time.Second
 	var out bytes.Buffer
@@ -213,12 +209,8 @@ func TestWakeWordTurnEndsByNeuralVAD(t *testing.T) {
 }
 
 func TestMutedBoardHearsNoWakeAndSendsNothing(t *testing.T) {
-	models := sharedtest.Dir(t, "models/microwakeword")
 	dir := t.TempDir()
-	c := benchConfig(t, dir)
-	c.Mic.File = "../../testdata/okay_nabu_turn_16k.wav"
-	c.Triggers.PushToTalk.PressAt = nil
-	c.Wakeword.Models = []configs.WakeModel{{Path: filepath.Join(models, "okay_nabu.json")}}
+	c, _ := okayNabuConfig(t, dir)
 	var out bytes.Buffer
 	if _, err := Run(context.Background(), c, Opts{Events: &out, StartMuted: true}); err != nil {
 		t.Fatal(err)
@@ -288,4 +280,16 @@ func TestBenchProfileWakesOnHeyGenie(t *testing.T) {
 	if decided < 4.95 || decided > 4.95+0.8 {
 		t.Errorf("utterance ended at %.3f s, want within 0.8 s after the command ends at 4.95 s", decided)
 	}
+}
+
+// okayNabuConfig is the bench board listening for microWakeWord's okay_nabu (from
+// ../shared) on the okay_nabu fixture, without push-to-talk presses.
+func okayNabuConfig(t *testing.T, dir string) (c *configs.Config, models string) {
+	t.Helper()
+	models = sharedtest.Dir(t, "models/microwakeword")
+	c = benchConfig(t, dir)
+	c.Mic.File = "../../testdata/okay_nabu_turn_16k.wav"
+	c.Triggers.PushToTalk.PressAt = nil
+	c.Wakeword.Models = []configs.WakeModel{{Path: filepath.Join(models, "okay_nabu.json")}}
+	return c, models
 }
