@@ -92,6 +92,10 @@ type WakeModel struct {
 	Name        string  `yaml:"name"`        // e.g. "hey_genie" or "okay_nabu"
 	Path        string  `yaml:"path"`        // manifest .json path; overrides Name lookup
 	Sensitivity float64 `yaml:"sensitivity"` // probability cutoff override, 0 = manifest's
+	// Window overrides the manifest's sliding_window_size: how many of the
+	// newest outputs (one per 30 ms inference) are averaged, 1..100; 0 = the
+	// manifest's. 1 fires about 90 ms sooner on microWakeWord models (BENCHMARKS.md).
+	Window int `yaml:"window"`
 }
 
 // VAD picks the voice activity detector.

@@ -288,6 +288,9 @@ func (c *Config) Validate() error {
 				if m.Sensitivity < 0 || m.Sensitivity >= 1 {
 					return fieldErr(f+".sensitivity", "%g out of range 0..1 (0 = the manifest's cutoff)", m.Sensitivity)
 				}
+				if m.Window < 0 || m.Window > 100 {
+					return fieldErr(f+".window", "%d out of range 0..100 (0 = the manifest's sliding window)", m.Window)
+				}
 			}
 			return nil
 		},

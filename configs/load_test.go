@@ -87,6 +87,7 @@ func TestLoadRejects(t *testing.T) {
 		{"button_without_pin", "board: x\nmic: {backend: wav, file: a.wav}\nhal:\n  buttons:\n    - name: action\n      driver: gpio\n", 5, []string{"hal.buttons.0.pin", "required"}},
 		{"bad_button_name", "board: x\nmic: {backend: wav, file: a.wav}\nhal:\n  buttons:\n    - name: jump\n      driver: fake\n", 5, []string{"hal.buttons.0.name", "jump"}},
 		{"channel_beyond_channels", "board: x\nmic:\n  backend: wav\n  file: a.wav\n  channels: 2\n  channel: 2\n", 6, []string{"mic.channel", "-1..1"}},
+		{"wake_window", "board: x\nmic: {backend: wav, file: a.wav}\nwakeword:\n  models:\n    - name: okay_nabu\n      window: 200\n", 6, []string{"wakeword.models.0.window", "200", "0..100"}},
 		{"not_yaml", "board: [unclosed\n", 1, []string{"bad.yaml"}},
 		{"empty", "", 0, []string{"empty"}},
 	}

@@ -40,6 +40,12 @@ type EngineOpts struct {
 	// Cutoffs overrides the manifest's probability cutoff (0..1, higher is
 	// less sensitive) per Model.Name.
 	Cutoffs map[string]float64
+	// Windows overrides the manifest's sliding_window_size (the number of
+	// newest outputs averaged, 1..100 inferences of Stride frames each) per
+	// Model.Name. A shorter window reacts sooner to a rising output (lower
+	// latency) but averages away less noise; choose it together with a cutoff
+	// measured with `genie bench wakeword`.
+	Windows map[string]int
 	// Refractory is the cool-off after start and after each detection, counted
 	// in frames whose newest output is below the cutoff (rounded down to 10 ms
 	// steps). 0 means ESPHome's MinSlicesBeforeDetection (1 s); negative means none.
@@ -64,14 +70,14 @@ type stream struct {
 	fresh   bool // invoked during the current frame
 }
 
-func newStream(md *Model, cutoff float64, refractory int) (*stream, error) {
+func newStream(md *Model, cutoff float64, window, refractory int) (*stream, error) {
 	it, err := md.interpreter()
 	if err != nil {
 		return nil, err
 	}
 	s := &stream{
 		name: md.Name, it: it, in: it.Inputs()[0].Int8(), out: it.Outputs()[0], stride: md.Stride,
-		ring: make([]uint8, md.Manifest.Micro.SlidingWindowSize), cutoff: cutoffU8(cutoff), reset: -refractory,
+		ring: make([]uint8, window), cutoff: cutoffU8(cutoff), reset: -refractory,
 	}
 	s.Reset()
 	return s, nil
@@ -161,7 +167,14 @@ func NewEngine(models []*Model, opts EngineOpts) (*Engine, error) {
 			}
 			cut = c
 		}
-		s, err := newStream(md, cut, refr)
+		win := md.Manifest.Micro.SlidingWindowSize
+		if n, ok := opts.Windows[md.Name]; ok {
+			if n < 1 || n > maxWindow {
+				return nil, fmt.Errorf("wakeword: sliding window %d for %q out of range 1..%d", n, md.Name, maxWindow)
+			}
+			win = n
+		}
+		s, err := newStream(md, cut, win, refr)
 		if err != nil {
 			return nil, err
 		}
@@ -172,8 +185,13 @@ func NewEngine(models []*Model, opts EngineOpts) (*Engine, error) {
 			return nil, fmt.Errorf("wakeword: cutoff override for unknown model %q", name)
 		}
 	}
+	for name := range opts.Windows {
+		if !seen[name] {
+			return nil, fmt.Errorf("wakeword: window override for unknown model %q", name)
+		}
+	}
 	if opts.VAD != nil {
-		s, err := newStream(opts.VAD, opts.VAD.Cutoff(), MinSlicesBeforeDetection)
+		s, err := newStream(opts.VAD, opts.VAD.Cutoff(), opts.VAD.Manifest.Micro.SlidingWindowSize, MinSlicesBeforeDetection)
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package wakeword
 import (
 	"encoding/binary"
 	"encoding/csv"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -231,6 +232,45 @@ func TestRefractoryOption(t *testing.T) {
 	if nLong != 0 || long != -1 {
 		t.Errorf("10 s cool-off on a %d-frame clip: %d detections, want 0", len(feats), nLong)
 	}
+}
+
+// A window override changes how many outputs are averaged: with a window of
+// one the Engine fires at the first inference whose own output is above the
+// cutoff, and never later than with the manifest's window.
+func TestWindowOverride(t *testing.T) {
+	feats := loadFeatures(t, "tts_okay_nabu")
+	first := func(win int) (det, above int) {
+		opts := EngineOpts{Refractory: -1}
+		if win > 0 {
+			opts.Windows = map[string]int{"okay_nabu": win}
+		}
+		e := newSharedEngine(t, opts, true)
+		det, above = -1, -1
+		var dets []Detection
+		var sc []Score
+		for k, f := range feats {
+			m := len(dets)
+			dets = e.Process(&f, dets)
+			if len(dets) > m && det < 0 {
+				det = k
+			}
+			for _, s := range e.Scores(sc[:0]) {
+				if s.Model == "okay_nabu" && s.Fresh && uint8(math.Round(float64(s.Probability)*255)) > cutoffU8(0.97) && above < 0 {
+					above = k
+				}
+			}
+		}
+		return det, above
+	}
+	def, _ := first(0)
+	one, above := first(1)
+	if one < 0 || one != above {
+		t.Errorf("window 1: first detection at frame %d, first output above the cutoff at %d", one, above)
+	}
+	if def < 0 || one > def {
+		t.Errorf("window 1 fired at frame %d, the manifest's window at %d: want no later", one, def)
+	}
+	t.Logf("first detection: frame %d with window 1, %d with the manifest's", one, def)
 }
 
 func TestCutoffOverride(t *testing.T) {

@@ -121,6 +121,9 @@ func TestNewEngineErrors(t *testing.T) {
 		{"twice", []*Model{a, a}, EngineOpts{}, `model "a" given twice`},
 		{"unknown_cutoff", []*Model{a}, EngineOpts{Cutoffs: map[string]float64{"b": 0.5}}, `unknown model "b"`},
 		{"cutoff_range", []*Model{a}, EngineOpts{Cutoffs: map[string]float64{"a": 0}}, "out of range"},
+		{"unknown_window", []*Model{a}, EngineOpts{Windows: map[string]int{"b": 2}}, `window override for unknown model "b"`},
+		{"window_zero", []*Model{a}, EngineOpts{Windows: map[string]int{"a": 0}}, "sliding window 0"},
+		{"window_big", []*Model{a}, EngineOpts{Windows: map[string]int{"a": 101}}, "out of range 1..100"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -30,10 +30,12 @@ func runBenchWakeword(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs := newFlagSet("bench wakeword", stderr)
 	var refs stringList
 	cutoffs := cutoffFlag{}
+	windows := windowFlag{}
 	fs.Var(&refs, "model", "model name (in DATA/models, see genie wakeword fetch) or manifest path; repeatable (default: "+strings.Join(defaultBenchModels, ", ")+")")
 	labelsPath := fs.String("labels", "", "labels CSV: file,phrase,start_s,end_s[,condition] (default DIR/labels.csv)")
 	vad := fs.String("vad", "", "VAD model gating detections, name or manifest path (default none, as ESPHome without vad)")
 	fs.Var(cutoffs, "cutoff", "override a model's probability cutoff, name=0..1 (repeatable)")
+	fs.Var(windows, "window", "override a model's sliding window (outputs averaged), name=1..100 (repeatable)")
 	refractory := fs.Duration("refractory", 0, "cool-off after start and each detection (0 = ESPHome's 1 s, negative = none)")
 	jobs := fs.Int("jobs", 1, "files processed in parallel")
 	jsonOut := fs.Bool("json", false, "print the report as JSON (with the full DET sweep)")
@@ -96,7 +98,7 @@ func runBenchWakeword(ctx context.Context, args []string, stdout, stderr io.Writ
 		refs = append(stringList(nil), defaultBenchModels...)
 	}
 	load := func(ref string) (*wakeword.Model, error) { return models.Load(ref, mdir) }
-	opts := wwbench.Opts{Cutoffs: cutoffs, Refractory: *refractory, Jobs: *jobs}
+	opts := wwbench.Opts{Cutoffs: cutoffs, Windows: windows, Refractory: *refractory, Jobs: *jobs}
 	for _, m := range refs {
 		md, err := load(m)
 		if err != nil {

@@ -31,7 +31,25 @@ func (c cutoffFlag) Set(s string) error {
 	return nil
 }
 
+// windowFlag collects name=inferences pairs (sliding-window overrides).
+type windowFlag map[string]int
+
+func (c windowFlag) String() string { return fmt.Sprint(map[string]int(c)) }
+func (c windowFlag) Set(s string) error {
+	name, v, ok := strings.Cut(s, "=")
+	if !ok {
+		return errors.New("want name=inferences")
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return err
+	}
+	c[name] = n
+	return nil
+}
+
 var (
 	_ flag.Value = (*stringList)(nil)
 	_ flag.Value = cutoffFlag(nil)
+	_ flag.Value = windowFlag(nil)
 )

@@ -37,6 +37,7 @@ func loadModel(c *configs.Config, m configs.WakeModel) (*wakeword.Model, error) 
 func buildWake(c *configs.Config) (wakeParts, error) {
 	var w wakeParts
 	cutoffs := map[string]float64{}
+	windows := map[string]int{}
 	for _, m := range c.Wakeword.Models {
 		md, err := loadModel(c, m)
 		if err != nil {
@@ -44,6 +45,9 @@ func buildWake(c *configs.Config) (wakeParts, error) {
 		}
 		if m.Sensitivity > 0 {
 			cutoffs[md.Name] = m.Sensitivity
+		}
+		if m.Window > 0 {
+			windows[md.Name] = m.Window
 		}
 		w.models = append(w.models, md)
 	}
@@ -56,7 +60,7 @@ func buildWake(c *configs.Config) (wakeParts, error) {
 	}
 	if len(w.models) > 0 || vadModel != nil {
 		eng, err := wakeword.NewEngine(w.models, wakeword.EngineOpts{
-			VAD: vadModel, NoVADGate: !c.Wakeword.VADGate, Cutoffs: cutoffs, Refractory: c.Wakeword.Refractory,
+			VAD: vadModel, NoVADGate: !c.Wakeword.VADGate, Cutoffs: cutoffs, Windows: windows, Refractory: c.Wakeword.Refractory,
 		})
 		if err != nil {
 			return w, fmt.Errorf("runtime: %w", err)

@@ -87,17 +87,20 @@ func TestReplayMatchesEngine(t *testing.T) {
 			tr, _ := w.runEngine(engine(t, m, o), frames, vadOn)
 			for _, refr := range []time.Duration{0, -1} {
 				for _, cut := range []float64{0.02, 0.5, m.Cutoff()} {
-					t.Run(fmt.Sprintf("%s/vad=%v/refractory=%v/cutoff=%.2f", name, withVAD, refr, cut), func(t *testing.T) {
-						oc := o
-						oc.Refractory = refr
-						oc.Cutoffs = map[string]float64{name: cut}
-						_, want := w.runEngine(engine(t, m, oc), frames, nil)
-						got := Replay(&tr, len(frames), m.Manifest.Micro.SlidingWindowSize, CutoffU8(cut), RefractoryFrames(refr), vadOn, nil)
-						if !slices.Equal(got, want) {
-							t.Errorf("replay fires at frames %v, Engine at %v", got, want)
-						}
-						total += len(want)
-					})
+					for _, win := range []int{m.Manifest.Micro.SlidingWindowSize, 1, 3} {
+						t.Run(fmt.Sprintf("%s/vad=%v/refractory=%v/cutoff=%.2f/window=%d", name, withVAD, refr, cut, win), func(t *testing.T) {
+							oc := o
+							oc.Refractory = refr
+							oc.Cutoffs = map[string]float64{name: cut}
+							oc.Windows = map[string]int{name: win}
+							_, want := w.runEngine(engine(t, m, oc), frames, nil)
+							got := Replay(&tr, len(frames), win, CutoffU8(cut), RefractoryFrames(refr), vadOn, nil)
+							if !slices.Equal(got, want) {
+								t.Errorf("replay fires at frames %v, Engine at %v", got, want)
+							}
+							total += len(want)
+						})
+					}
 				}
 			}
 		}

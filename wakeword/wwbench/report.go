@@ -37,6 +37,7 @@ type ModelReport struct {
 	Phrase     string    `json:"phrase"`    // the labels' phrase it is scored against
 	Cutoff     float64   `json:"cutoff"`    // probability cutoff used, 0..1
 	CutoffU8   uint8     `json:"cutoff_u8"` // the Engine's threshold, trunc(cutoff×255)
+	Window     int       `json:"window"`    // sliding window used, inferences (the manifest's unless overridden)
 	All        Metrics   `json:"all"`
 	Conditions []Metrics `json:"conditions,omitempty"` // per condition column value
 	// CPUPerHour is the model's Engine CPU time (VAD model included when set)
@@ -46,9 +47,23 @@ type ModelReport struct {
 	RTF             float64       `json:"rtf"`
 	RTFWithFrontend float64       `json:"rtf_with_frontend"`
 	DET             []DETPoint    `json:"det"`
+	// Windows replays every sliding window from 1 to the larger of the
+	// manifest's and the one used, at the cutoff used, over all files.
+	Windows []WindowPoint `json:"windows"`
 	// ReplayMismatches counts files on which Replay at CutoffU8 disagrees with
 	// the Engine; anything but 0 is a bug in Replay.
 	ReplayMismatches int `json:"replay_mismatches"`
+}
+
+// WindowPoint is the accuracy and latency of one sliding-window size at the
+// report's cutoff, over all files.
+type WindowPoint struct {
+	Window        int           `json:"window"`    // outputs averaged, inferences
+	MissRate      float64       `json:"miss_rate"` // 0..1
+	FAPerHour     float64       `json:"fa_per_hour"`
+	OtherPerHour  float64       `json:"other_phrase_fa_per_hour"`
+	LatencyMedian time.Duration `json:"latency_median_ns"`
+	LatencyP95    time.Duration `json:"latency_p95_ns"`
 }
 
 // DETPoint is one point of a detection-error trade-off sweep, over all files.
@@ -116,11 +131,14 @@ func NewReport(res *Result) *Report {
 		r.FrontendRTF = res.FrontendCPU.Seconds() / res.Audio.Seconds()
 	}
 	for mi, m := range res.Models {
-		mr := ModelReport{Model: m.Name, Phrase: modelPhrase(m, res.Files), CutoffU8: res.Cutoffs[mi]}
+		mr := ModelReport{Model: m.Name, Phrase: modelPhrase(m, res.Files), CutoffU8: res.Cutoffs[mi], Window: res.Windows[mi]}
 		mr.Cutoff = m.Cutoff()
+		if mr.CutoffU8 != CutoffU8(mr.Cutoff) {
+			mr.Cutoff = float64(mr.CutoffU8) / 255
+		}
 		fds := make([]FileDetections, len(res.Files))
 		var replayed []int32
-		window := m.Manifest.Micro.SlidingWindowSize
+		window := mr.Window
 		for i := range res.Files {
 			f := &res.Files[i]
 			fds[i] = f.detections(f.Detections[mi])
@@ -147,14 +165,33 @@ func NewReport(res *Result) *Report {
 			mr.RTFWithFrontend = (res.ModelCPU[mi] + res.FrontendCPU).Seconds() / res.Audio.Seconds()
 		}
 		mr.DET = sweep(res, mi, mr.Phrase)
+		mr.Windows = windowSweep(res, mi, mr.Phrase, max(window, m.Manifest.Micro.SlidingWindowSize))
 		r.Models = append(r.Models, mr)
 	}
 	return r
 }
 
+// windowSweep replays model mi at its cutoff with every window 1..maxWin.
+func windowSweep(res *Result, mi int, phrase string, maxWin int) []WindowPoint {
+	fds := make([]FileDetections, len(res.Files))
+	var frames []int32
+	var pts []WindowPoint
+	for win := 1; win <= maxWin; win++ {
+		for i := range res.Files {
+			f := &res.Files[i]
+			frames = Replay(&f.Traces[mi], len(f.Ends), win, res.Cutoffs[mi], res.Refractory, f.VADOn, frames[:0])
+			fds[i] = f.detections(frames)
+		}
+		m := Evaluate(phrase, fds)
+		pts = append(pts, WindowPoint{Window: win, MissRate: m.MissRate, FAPerHour: m.FAPerHour, OtherPerHour: m.OtherPerHour,
+			LatencyMedian: m.LatencyMedian, LatencyP95: m.LatencyP95})
+	}
+	return pts
+}
+
 // sweep replays model mi at every cutoff 1..254.
 func sweep(res *Result, mi int, phrase string) []DETPoint {
-	window := res.Models[mi].Manifest.Micro.SlidingWindowSize
+	window := res.Windows[mi]
 	fds := make([]FileDetections, len(res.Files))
 	var frames []int32
 	var det []DETPoint
@@ -195,13 +232,13 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintln(w, "miss: no detection within [start, end+1 s]; FA/h: detections per hour on negative files; other/h: on files of other wake phrases;")
 	fmt.Fprintln(w, "latency: detection time (end of the firing window) minus phrase end; CPU: Engine time per audio hour")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "model\tcutoff\tcondition\tpositives\tmiss %\tFA/h\tother/h\textra\tlat med ms\tlat p95 ms\tCPU s/h\tRTF\t")
+	fmt.Fprintln(tw, "model\tcutoff\twindow\tcondition\tpositives\tmiss %\tFA/h\tother/h\textra\tlat med ms\tlat p95 ms\tCPU s/h\tRTF\t")
 	row := func(m *ModelReport, mt *Metrics) {
 		c := mt.Condition
 		if c == "" {
 			c = "all"
 		}
-		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%d\t%.1f\t%.2f\t%.2f\t%d\t%d\t%d\t%.2f\t%.5f\t\n", m.Model, m.Cutoff, c, mt.Positives,
+		fmt.Fprintf(tw, "%s\t%.2f\t%d\t%s\t%d\t%.1f\t%.2f\t%.2f\t%d\t%d\t%d\t%.2f\t%.5f\t\n", m.Model, m.Cutoff, m.Window, c, mt.Positives,
 			100*mt.MissRate, mt.FAPerHour, mt.OtherPerHour, mt.ExtraAccepts, mt.LatencyMedian.Milliseconds(),
 			mt.LatencyP95.Milliseconds(), m.CPUPerHour.Seconds(), m.RTF)
 	}
@@ -234,6 +271,33 @@ func (r *Report) WriteText(w io.Writer) error {
 			} else {
 				fmt.Fprint(tw, "-\t")
 			}
+		}
+		fmt.Fprintln(tw)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nsliding window (all files, at the cutoff above): miss % / FA/h / latency median ms")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	maxWin := 0
+	for i := range r.Models {
+		maxWin = max(maxWin, len(r.Models[i].Windows))
+	}
+	fmt.Fprint(tw, "model\t")
+	for win := 1; win <= maxWin; win++ {
+		fmt.Fprintf(tw, "%d\t", win)
+	}
+	fmt.Fprintln(tw)
+	for i := range r.Models {
+		m := &r.Models[i]
+		fmt.Fprintf(tw, "%s\t", m.Model)
+		for win := 1; win <= maxWin; win++ {
+			if win > len(m.Windows) {
+				fmt.Fprint(tw, "-\t")
+				continue
+			}
+			p := m.Windows[win-1]
+			fmt.Fprintf(tw, "%.1f / %.2f / %d\t", 100*p.MissRate, p.FAPerHour, p.LatencyMedian.Milliseconds())
 		}
 		fmt.Fprintln(tw)
 	}

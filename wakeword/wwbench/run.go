@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,6 +21,7 @@ type Opts struct {
 	Models     []*wakeword.Model  // wake-word models to score; at least one
 	VAD        *wakeword.Model    // optional VAD gate, as EngineOpts.VAD
 	Cutoffs    map[string]float64 // per-model cutoff overrides, as EngineOpts.Cutoffs
+	Windows    map[string]int     // per-model sliding-window overrides, as EngineOpts.Windows
 	Refractory time.Duration      // as EngineOpts.Refractory
 	// Jobs is how many files are processed at once; 0 means 1.
 	Jobs int
@@ -48,6 +50,7 @@ type Result struct {
 	Models     []*wakeword.Model
 	VAD        *wakeword.Model
 	Cutoffs    []uint8 // per model, the threshold the Engine used
+	Windows    []int   // per model, the sliding window the Engine used, inferences
 	Refractory int     // cool-off, frames
 	Files      []FileRun
 
@@ -78,6 +81,11 @@ func Run(ctx context.Context, labels []Label, o Opts) (*Result, error) {
 			c = m.Cutoff()
 		}
 		res.Cutoffs = append(res.Cutoffs, CutoffU8(c))
+		w, ok := o.Windows[m.Name]
+		if !ok {
+			w = m.Manifest.Micro.SlidingWindowSize
+		}
+		res.Windows = append(res.Windows, w)
 	}
 	// Build one worker up front so option errors surface before any file.
 	jobs := max(o.Jobs, 1)
@@ -179,6 +187,9 @@ func newWorker(o *Opts) (*worker, error) {
 		if c, ok := o.Cutoffs[m.Name]; ok {
 			eo.Cutoffs = map[string]float64{m.Name: c}
 		}
+		if n, ok := o.Windows[m.Name]; ok {
+			eo.Windows = map[string]int{m.Name: n}
+		}
 		e, err := wakeword.NewEngine([]*wakeword.Model{m}, eo)
 		if err != nil {
 			return nil, err
@@ -192,6 +203,11 @@ func newWorker(o *Opts) (*worker, error) {
 		}
 		if !found {
 			return nil, fmt.Errorf("wwbench: cutoff for unknown model %q", name)
+		}
+	}
+	for name := range o.Windows {
+		if !slices.ContainsFunc(o.Models, func(m *wakeword.Model) bool { return m.Name == name }) {
+			return nil, fmt.Errorf("wwbench: window for unknown model %q", name)
 		}
 	}
 	return w, nil

@@ -86,6 +86,11 @@ func TestRunScoresReferenceClips(t *testing.T) {
 		if m.ReplayMismatches != 0 {
 			t.Errorf("%s: replay disagrees with the Engine on %d files", m.Model, m.ReplayMismatches)
 		}
+		if win := m.Window; len(m.Windows) != win || win < 1 {
+			t.Errorf("%s: window %d, sweep over %d windows", m.Model, win, len(m.Windows))
+		} else if p := m.Windows[win-1]; p.MissRate != m.All.MissRate || p.FAPerHour != m.All.FAPerHour || p.LatencyMedian != m.All.LatencyMedian {
+			t.Errorf("%s: window sweep at the manifest's window %+v differs from the Engine's %+v", m.Model, p, m.All)
+		}
 		if len(m.DET) != 254 {
 			t.Fatalf("%s: %d DET points", m.Model, len(m.DET))
 		}
@@ -110,7 +115,7 @@ func TestRunScoresReferenceClips(t *testing.T) {
 	if err := r.WriteText(&text); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"machine: ", "hey_mycroft", "DET (all files)", "condition"} {
+	for _, s := range []string{"machine: ", "hey_mycroft", "DET (all files)", "condition", "sliding window (all files"} {
 		if !strings.Contains(text.String(), s) {
 			t.Errorf("text report lacks %q:\n%s", s, text.String())
 		}
@@ -141,6 +146,41 @@ func TestRunScoresReferenceClips(t *testing.T) {
 	}
 }
 
+// A window override reaches the Engine and the replay: with one output
+// averaged, okay_nabu fires no later on its clips and the replay agrees.
+func TestRunWindowOverride(t *testing.T) {
+	labels := referenceLabels(t)
+	var okay *wakeword.Model
+	for _, m := range sharedModels(t) {
+		if m.Name == "okay_nabu" {
+			okay = m
+		}
+	}
+	run := func(win map[string]int) *Report {
+		res, err := Run(context.Background(), labels, Opts{Models: []*wakeword.Model{okay}, Windows: win})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return NewReport(res)
+	}
+	def, one := run(nil).Models[0], run(map[string]int{"okay_nabu": 1}).Models[0]
+	if one.Window != 1 || def.Window != okay.Manifest.Micro.SlidingWindowSize {
+		t.Errorf("windows %d and %d reported", one.Window, def.Window)
+	}
+	if one.ReplayMismatches != 0 || len(one.Windows) != def.Window {
+		t.Errorf("window 1: %d replay mismatches, sweep of %d", one.ReplayMismatches, len(one.Windows))
+	}
+	if one.All.Missed != def.All.Missed || len(one.All.Latencies) != len(def.All.Latencies) {
+		t.Fatalf("window 1 missed %d, manifest's %d", one.All.Missed, def.All.Missed)
+	}
+	for i, l := range one.All.Latencies {
+		if l > def.All.Latencies[i] {
+			t.Errorf("hit %d: %v after the phrase end with window 1, %v with the manifest's", i, l, def.All.Latencies[i])
+		}
+	}
+	t.Logf("latencies window 1 %v, manifest's %v", one.All.Latencies, def.All.Latencies)
+}
+
 func TestRunErrors(t *testing.T) {
 	models := sharedModels(t)
 	tests := []struct {
@@ -154,6 +194,8 @@ func TestRunErrors(t *testing.T) {
 		{"not_wav", []Label{{File: "run_test.go"}}, Opts{Models: models}, "run_test.go"},
 		{"unknown_cutoff", []Label{{File: "x.wav"}}, Opts{Models: models, Cutoffs: map[string]float64{"hey_genie": 0.5}}, `"hey_genie"`},
 		{"bad_cutoff", []Label{{File: "x.wav"}}, Opts{Models: models, Cutoffs: map[string]float64{"alexa": 2}}, "out of range"},
+		{"unknown_window", []Label{{File: "x.wav"}}, Opts{Models: models, Windows: map[string]int{"hey_genie": 1}}, `window for unknown model "hey_genie"`},
+		{"bad_window", []Label{{File: "x.wav"}}, Opts{Models: models, Windows: map[string]int{"alexa": 0}}, "sliding window 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
