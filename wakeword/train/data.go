@@ -65,7 +65,9 @@ func BuildPools(ctx context.Context, o PoolOpts) (*Pools, error) {
 	for _, v := range voices {
 		bySplit[v.Split] = append(bySplit[v.Split], v)
 	}
-	prosody := func() SynthOpts { return SynthOpts{Speed: 120 + rng.IntN(90), Pitch: 20 + rng.IntN(60), Range: 10 + rng.IntN(80)} }
+	prosody := func() SynthOpts {
+		return SynthOpts{Speed: 120 + rng.IntN(90), Pitch: 20 + rng.IntN(60), Range: 10 + rng.IntN(80)}
+	}
 	punct := []string{"", ".", "!", "?", ","}
 	for _, v := range voices {
 		n := o.PosPerVoice
