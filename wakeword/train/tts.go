@@ -212,6 +212,7 @@ func synthCmd(ctx context.Context, v Voice, text string, o SynthOpts, path strin
 			// flite silently falls back to kal for a voice it lacks.
 			return nil, fmt.Errorf("train: unknown flite voice %q", v.Name)
 		}
+		// rms (a clustergen voice) ignores the F0 settings; the others follow them.
 		args := []string{"-voice", v.Name, "--setf", "duration_stretch=" + stretch, "--setf", "int_f0_target_mean=" + f0}
 		if o.Range > 0 {
 			args = append(args, "--setf", "int_f0_target_stddev="+fmtf(10+0.4*float64(o.Range), 0))
