@@ -1,15 +1,16 @@
 #!/bin/sh
 # Trains the default "hey genie" wake-word model from text with local TTS voices and
 # writes wakeword/models/hey_genie.{tflite,json}. Reproducible: same seed, same
-# voices (Debian espeak-ng, mbrola, flite) → same model. Rerun to resume after an
-# interruption (the cache and checkpoint live in $WORK).
+# voices (Debian espeak-ng, mbrola, flite, festival) → same model. Rerun to resume
+# after an interruption (the cache and checkpoint live in $WORK); after installing
+# or removing voices start from an empty $WORK, the cached speech is not redone.
 #
-#   apt-get install -y espeak-ng mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 flite
+#   apt-get install -y espeak-ng mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
 #   scripts/train-hey-genie.sh
 set -eu
 cd "$(dirname "$0")/.."
 WORK=${WORK:-/tmp/genie-train-hey-genie}
-for tool in espeak-ng flite; do
-	command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y espeak-ng mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 flite" >&2; exit 1; }
+for tool in espeak-ng flite text2wave; do
+	command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y espeak-ng mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts" >&2; exit 1; }
 done
 go run ./cmd/genie wakeword train --out wakeword/models --work "$WORK" --seed 1 "$@" "hey genie"

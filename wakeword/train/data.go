@@ -33,7 +33,7 @@ type Pools struct {
 // PoolOpts sizes the synthesized material.
 type PoolOpts struct {
 	Phrase      string
-	Lang        string // "en" or "cmn"
+	Lang        string // "en" or "cmn" (also "zh")
 	PosPerVoice int    // wake phrase utterances per espeak-ng voice
 	PosPerOther int    // per mbrola/flite voice (few voices, more prosody variants)
 	SpeechPar   [3]int // paragraphs of ordinary speech per split
@@ -65,7 +65,9 @@ func BuildPools(ctx context.Context, o PoolOpts) (*Pools, error) {
 	for _, v := range voices {
 		bySplit[v.Split] = append(bySplit[v.Split], v)
 	}
-	prosody := func() SynthOpts { return SynthOpts{Speed: 120 + rng.IntN(90), Pitch: 20 + rng.IntN(60)} }
+	prosody := func() SynthOpts {
+		return SynthOpts{Speed: 120 + rng.IntN(90), Pitch: 20 + rng.IntN(60), Range: 10 + rng.IntN(80)}
+	}
 	punct := []string{"", ".", "!", "?", ","}
 	for _, v := range voices {
 		n := o.PosPerVoice
@@ -159,8 +161,8 @@ func BuildPools(ctx context.Context, o PoolOpts) (*Pools, error) {
 // phrase ("hey jeannie" for "hey genie"): they are the phrase, not a miss.
 func filterHomophones(ctx context.Context, phrase string, near []string, lang string) []string {
 	voice := "en-us"
-	if lang == "cmn" {
-		voice = "cmn"
+	if canonLang(lang) == "cmn" {
+		voice = espeakBases["cmn"][0]
 	}
 	ph := func(s string) string {
 		out, err := exec.CommandContext(ctx, "espeak-ng", "-q", "-x", "-v", voice, s).Output()

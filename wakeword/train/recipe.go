@@ -19,7 +19,7 @@ import (
 type Recipe struct {
 	Phrase    string // e.g. "hey genie"
 	Name      string // model name, e.g. "hey_genie"; derived from Phrase when empty
-	Lang      string // "en" or "cmn"
+	Lang      string // "en" or "cmn" ("zh" is taken as "cmn")
 	OutDir    string // where <name>.tflite and <name>.json go
 	WorkDir   string // caches (pools, datasets) and the checkpoint
 	Train     Opts
@@ -130,6 +130,7 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 	if err := os.MkdirAll(r.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
+	r.Lang = canonLang(r.Lang)
 	r.Pools.Phrase, r.Pools.Lang = r.Phrase, r.Lang
 	if r.Pools.Tmp == "" {
 		r.Pools.Tmp = r.WorkDir

@@ -124,9 +124,9 @@ var (
 		"关掉卧室的灯", "提醒我给植物浇水", "今天有什么安排", "讲个笑话", "暂停", "下一首歌", "给妈妈打电话", "把空调调到二十六度"}
 )
 
-// SentenceLang returns one random ordinary sentence in lang ("en" or "cmn").
+// SentenceLang returns one random ordinary sentence in lang ("en", or "cmn"/"zh").
 func SentenceLang(rng *rand.Rand, lang string) string {
-	if lang != "cmn" {
+	if canonLang(lang) != "cmn" {
 		return Sentence(rng)
 	}
 	pick := func(l []string) string { return l[rng.IntN(len(l))] }
@@ -144,7 +144,7 @@ func SentenceLang(rng *rand.Rand, lang string) string {
 
 // ParagraphLang returns n sentences of lang joined into one text.
 func ParagraphLang(rng *rand.Rand, n int, lang string) string {
-	if lang != "cmn" {
+	if canonLang(lang) != "cmn" {
 		return Paragraph(rng, n)
 	}
 	var b strings.Builder

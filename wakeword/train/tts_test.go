@@ -1,0 +1,150 @@
+package train
+
+import (
+	"context"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// installed reports why v cannot be used on this machine, or "".
+func installed(v Voice) string {
+	tool := v.Engine
+	if tool == "festival" {
+		tool = "text2wave"
+	}
+	if _, err := exec.LookPath(tool); err != nil {
+		return tool + " not installed"
+	}
+	if v.Engine == "festival" && !festivalInstalled(v.Name) {
+		return "festival voice " + v.Name + " not installed (apt-get install festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts)"
+	}
+	return ""
+}
+
+func TestSynthesizeEachEngine(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		v    Voice
+		text string
+	}{
+		{Voice{Engine: "espeak-ng", Name: "en-us"}, "hey genie"},
+		{Voice{Engine: "espeak-ng", Name: "cmn-latn-pinyin"}, "小精灵"},
+		{Voice{Engine: "flite", Name: "rms"}, "hey genie"},
+		{Voice{Engine: "festival", Name: "kal_diphone"}, "hey genie"},
+		{Voice{Engine: "festival", Name: "ked_diphone"}, "hey genie"},
+		{Voice{Engine: "festival", Name: "cmu_us_slt_arctic_hts"}, "hey genie"},
+	} {
+		t.Run(tc.v.Engine+"_"+tc.v.Name, func(t *testing.T) {
+			if why := installed(tc.v); why != "" {
+				t.Skip(why)
+			}
+			var durs []time.Duration
+			for _, o := range []SynthOpts{{Speed: 120, Pitch: 30, Range: 20}, {Speed: 200, Pitch: 70, Range: 80}} {
+				a, err := Synthesize(ctx, tc.v, tc.text, o, t.TempDir())
+				if err != nil {
+					t.Fatal(err)
+				}
+				a = trimSilence(a)
+				d := time.Duration(len(a)) * time.Second / 16000
+				if d < 300*time.Millisecond || d > 3*time.Second {
+					t.Errorf("%+v: %q lasts %v, want 0.3..3 s", o, tc.text, d)
+				}
+				if r := rms(a); r < 0.01 || r > 0.9 {
+					t.Errorf("%+v: RMS %.4f, want audible speech", o, r)
+				}
+				durs = append(durs, d)
+			}
+			// Slow speech must last longer than fast speech: the speed
+			// option reaches the engine.
+			if durs[0] <= durs[1] {
+				t.Errorf("speed 120 lasts %v, speed 200 %v: speed is ignored", durs[0], durs[1])
+			}
+		})
+	}
+}
+
+func TestSynthesizeRejectsUnknownVoices(t *testing.T) {
+	for _, tc := range []struct {
+		v    Voice
+		want string
+	}{
+		{Voice{Engine: "sapi", Name: "david"}, `unknown TTS engine "sapi"`},
+		{Voice{Engine: "flite", Name: "nosuch"}, `unknown flite voice "nosuch"`},
+		{Voice{Engine: "festival", Name: "nosuch"}, `unknown festival voice "nosuch"`},
+		{Voice{Engine: "festival", Name: "kal_diphone)(system \"true\""}, `unknown festival voice`},
+	} {
+		_, err := Synthesize(context.Background(), tc.v, "hey genie", SynthOpts{Speed: 175, Pitch: 50}, t.TempDir())
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "train: ") {
+			t.Errorf("%v: error %v, want %q", tc.v, err, tc.want)
+		}
+	}
+	if _, err := exec.LookPath("espeak-ng"); err == nil {
+		_, err := Synthesize(context.Background(), Voice{Engine: "espeak-ng", Name: "nosuch"}, "hi", SynthOpts{Speed: 175, Pitch: 50}, t.TempDir())
+		if err == nil || !strings.Contains(err.Error(), "espeak-ng:nosuch") {
+			t.Errorf("espeak-ng unknown voice: error %v", err)
+		}
+	}
+}
+
+func TestVoicesSplitBySpeaker(t *testing.T) {
+	if _, err := exec.LookPath("espeak-ng"); err != nil {
+		t.Skip("espeak-ng not installed")
+	}
+	vs, err := Voices(context.Background(), "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	split := map[string]Split{}
+	for _, v := range vs {
+		if s, ok := split[v.group]; ok && s != v.Split {
+			t.Errorf("%v is %v but another voice of group %q is %v", v, v.Split, v.group, s)
+		}
+		split[v.group] = v.Split
+	}
+	for _, v := range vs {
+		if v.Engine == "flite" && v.Name == "rms" && v.Split != SplitTest {
+			t.Errorf("flite rms is %v, want held out", v.Split)
+		}
+		if v.Engine == "festival" && (v.Name == "kal_diphone" && split["kal"] != SplitTrain || v.Name == "ked_diphone" && v.Split != SplitTrain) {
+			t.Errorf("%v is %v, want train", v, v.Split)
+		}
+	}
+	if _, err := Voices(context.Background(), "xx"); err == nil || !strings.Contains(err.Error(), `"xx"`) {
+		t.Errorf("Voices(xx): error %v", err)
+	}
+}
+
+// TestMandarinVoicesSpeakMandarin checks that the Mandarin voices turn hanzi
+// into Mandarin phonemes with tones, not pinyin read out by an English voice.
+func TestMandarinVoicesSpeakMandarin(t *testing.T) {
+	if _, err := exec.LookPath("espeak-ng"); err != nil {
+		t.Skip("espeak-ng not installed")
+	}
+	for _, lang := range []string{"cmn", "zh"} {
+		vs, err := Voices(context.Background(), lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(vs) < 10 {
+			t.Fatalf("%s: only %d voices", lang, len(vs))
+		}
+		for _, v := range vs[:1] {
+			out, err := exec.Command("espeak-ng", "-q", "--ipa", "-v", v.Name, "小精灵").Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ipa := strings.Join(strings.Fields(string(out)), " ")
+			// espeak-ng 1.51 prints ɕjˈɑu2 tɕˈi5ŋ lˈiɜŋ: xiao3 jing1 ling2.
+			for _, want := range []string{"ɕj", "tɕ", "ŋ", "l"} {
+				if !strings.Contains(ipa, want) {
+					t.Errorf("%v speaks 小精灵 as %q, lacking Mandarin %q", v, ipa, want)
+				}
+			}
+			if strings.Contains(ipa, "(en)") {
+				t.Errorf("%v switches to English for 小精灵: %q", v, ipa)
+			}
+		}
+	}
+}
