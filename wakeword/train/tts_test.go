@@ -2,11 +2,24 @@ package train
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 )
+
+// needTool skips the test when tool is not installed, and fails it when
+// CI=true (.ci/run installs every TTS tool the tests use).
+func needTool(t *testing.T, tool string) {
+	t.Helper()
+	if _, err := exec.LookPath(tool); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s not installed (CI must install it: see .ci/run)", tool)
+		}
+		t.Skipf("%s not installed", tool)
+	}
+}
 
 // installed reports why v cannot be used on this machine, or "".
 func installed(v Voice) string {
@@ -38,6 +51,9 @@ func TestSynthesizeEachEngine(t *testing.T) {
 	} {
 		t.Run(tc.v.Engine+"_"+tc.v.Name, func(t *testing.T) {
 			if why := installed(tc.v); why != "" {
+				if os.Getenv("CI") == "true" {
+					t.Fatalf("%s (CI must install it: see .ci/run)", why)
+				}
 				t.Skip(why)
 			}
 			var durs []time.Duration
@@ -89,9 +105,7 @@ func TestSynthesizeRejectsUnknownVoices(t *testing.T) {
 }
 
 func TestVoicesSplitBySpeaker(t *testing.T) {
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng not installed")
-	}
+	needTool(t, "espeak-ng")
 	vs, err := Voices(context.Background(), "en")
 	if err != nil {
 		t.Fatal(err)
@@ -119,9 +133,7 @@ func TestVoicesSplitBySpeaker(t *testing.T) {
 // TestMandarinVoicesSpeakMandarin checks that the Mandarin voices turn hanzi
 // into Mandarin phonemes with tones, not pinyin read out by an English voice.
 func TestMandarinVoicesSpeakMandarin(t *testing.T) {
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng not installed")
-	}
+	needTool(t, "espeak-ng")
 	for _, lang := range []string{"cmn", "zh"} {
 		vs, err := Voices(context.Background(), lang)
 		if err != nil {
