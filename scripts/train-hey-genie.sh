@@ -6,6 +6,10 @@
 # or removing voices start from an empty $WORK, the cached speech is not redone.
 #
 #   apt-get install -y espeak-ng mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
+#
+# The mbrola packages are in Debian's contrib component (add "contrib" to the apt
+# sources first); without them training still runs, with four voices fewer, and the
+# model differs from the committed one.
 #   scripts/train-hey-genie.sh
 set -eu
 cd "$(dirname "$0")/.."

@@ -30,7 +30,7 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 	out := fs.String("out", ".", "directory for NAME.tflite and NAME.json")
 	work := fs.String("work", "", "cache and checkpoint directory (default OUT/NAME.work); rerun to resume")
 	name := fs.String("name", "", "model name (default from the phrase, e.g. hey_genie)")
-	lang := fs.String("lang", "en", `TTS language: "en" or "cmn"`)
+	lang := fs.String("lang", "en", `TTS language: "en", or "cmn" (also "zh") for Mandarin`)
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same model")
 	epochs := fs.Int("epochs", train.DefaultOpts.MaxEpochs, "maximum epochs (early stopping on validation voices)")
 	workers := fs.Int("workers", runtime.NumCPU(), "goroutines for synthesis, rendering and training")
