@@ -17,21 +17,39 @@ const InputScale = 1.0 / 256
 // Arch describes the network: a stack of 1-D convolutions over time (each
 // VALID, with a stride, ReLU) on a window of Window feature frames, then one
 // dense unit and a sigmoid.
+//
+// The exported model streams: every inference sees Stride new frames and each
+// layer computes only its newest output frame from the inputs it keeps in its
+// own state. That needs a streamable architecture (checked by NewNet): the
+// first layer's stride is Stride, every later layer's stride is 1, and
+// (Window−Kernels[0]) is a multiple of Stride, so the newest output of every
+// layer ends at the newest input frame.
 type Arch struct {
 	Window   int   // input frames, a multiple of Stride
 	Stride   int   // frames per streaming inference (3 like microWakeWord)
 	Channels []int // output channels per conv layer
 	Kernels  []int // kernel size (frames) per conv layer
-	Strides  []int // time stride per conv layer
+	Strides  []int // time stride per conv layer: Stride for the first, 1 for the rest
 }
 
-// DefaultArch is the default recipe: about 17 k parameters, a 1.05 s window.
+// DefaultArch is the default recipe: about 19 k parameters, a 1.05 s window.
+//
+// It replaces the earlier non-streamable {5,5,5} kernels with strides {2,2,2}
+// (17 k parameters) while keeping what mattered about it: the same 105-frame
+// window, 32 channels per layer and the same receptive field of the conv
+// stack (30 frames = 300 ms here, 29 before), with a dense unit over all 26
+// final frames. The first layer takes 6 frames at the streaming stride 3 (two
+// inferences' worth, so neighbouring outputs overlap as the old stride-2
+// layers did); the later layers stride 1. Training costs about the same per
+// window (5.5 × 10⁵ multiply-adds forward, 5.0 × 10⁵ before), but the exported
+// model computes one output frame per layer per inference: 1.9 × 10⁴
+// multiply-adds instead of 5.0 × 10⁵.
 var DefaultArch = Arch{
 	Window:   105,
 	Stride:   3,
 	Channels: []int{32, 32, 32},
-	Kernels:  []int{5, 5, 5},
-	Strides:  []int{2, 2, 2},
+	Kernels:  []int{6, 5, 5},
+	Strides:  []int{3, 1, 1},
 }
 
 // layer is one conv layer's geometry.
@@ -94,11 +112,32 @@ func newShape(a Arch) (*Net, error) {
 		n.layers = append(n.layers, l)
 		t, c = l.outT, l.outC
 	}
+	if err := a.streamable(); err != nil {
+		return nil, err
+	}
 	n.fcIn = t * c
 	n.fcW = off
 	off += n.fcIn + 1
 	n.Params = make([]float32, off)
 	return n, nil
+}
+
+// streamable checks the geometry Export's per-layer streaming needs; newShape
+// has checked that the layers fit the window.
+func (a Arch) streamable() error {
+	const why = "a streamable architecture has first-layer stride = Stride, later strides 1 and (Window−Kernels[0]) a multiple of Stride"
+	if a.Strides[0] != a.Stride {
+		return fmt.Errorf("train: layer 0 has stride %d, want the streaming stride %d (%s)", a.Strides[0], a.Stride, why)
+	}
+	for i, s := range a.Strides[1:] {
+		if s != 1 {
+			return fmt.Errorf("train: layer %d has stride %d, want 1 (%s)", i+1, s, why)
+		}
+	}
+	if a.Kernels[0] < a.Stride || (a.Window-a.Kernels[0])%a.Stride != 0 {
+		return fmt.Errorf("train: window %d and first kernel %d: the layer's last output would not end at the newest frame (%s)", a.Window, a.Kernels[0], why)
+	}
+	return nil
 }
 
 // NumParams returns the number of parameters.

@@ -34,7 +34,7 @@ func toyData(n int, seed uint64, a Arch) *Dataset {
 	return d
 }
 
-var toyArch = Arch{Window: 18, Stride: 3, Channels: []int{6, 4}, Kernels: []int{3, 3}, Strides: []int{2, 2}}
+var toyArch = Arch{Window: 18, Stride: 3, Channels: []int{6, 4}, Kernels: []int{3, 3}, Strides: []int{3, 1}}
 
 func toyOpts() Opts {
 	o := DefaultOpts
