@@ -254,6 +254,13 @@ func dot32(a, b []float32) float32 {
 // axpy does y += a*x.
 func axpy(y []float32, a float32, x []float32) {
 	x = x[:len(y)]
+	for len(y) >= 4 && len(x) >= 4 {
+		y[0] += a * x[0]
+		y[1] += a * x[1]
+		y[2] += a * x[2]
+		y[3] += a * x[3]
+		y, x = y[4:], x[4:]
+	}
 	for i := range y {
 		y[i] += a * x[i]
 	}

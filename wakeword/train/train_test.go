@@ -129,19 +129,30 @@ func TestWarpIdentityAndShift(t *testing.T) {
 }
 
 // BenchmarkTrainExample is forward plus backward of one window of the default
-// architecture (one goroutine).
+// architecture (one goroutine). The cost depends on how many ReLUs are
+// active, so it cycles through 8 randomly initialised networks and windows of
+// a recording's features.
 func BenchmarkTrainExample(b *testing.B) {
-	rng := rand.New(rand.NewPCG(1, 1))
-	n, err := NewNet(DefaultArch, rng)
-	if err != nil {
-		b.Fatal(err)
+	seq := fixtureStream(b, "hey_genie_turn_16k.wav")
+	a := DefaultArch
+	var nets []*Net
+	var works []*work
+	for i := range 8 {
+		n, err := NewNet(a, rand.New(rand.NewPCG(uint64(i), 1)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		nets, works = append(nets, n), append(works, n.newWork())
 	}
-	x := smoothWindow(rng, DefaultArch.Window)
-	w := n.newWork()
-	g := make([]float32, n.NumParams())
+	var xs [][]int8
+	for s := 0; (s+a.Window)*NumFeatures <= len(seq); s += 7 {
+		xs = append(xs, seq[s*NumFeatures:(s+a.Window)*NumFeatures])
+	}
+	g := make([]float32, nets[0].NumParams())
 	b.ReportAllocs()
-	for b.Loop() {
-		w.setInput(x)
+	for i := 0; b.Loop(); i++ {
+		n, w := nets[i%len(nets)], works[i%len(nets)]
+		w.setInput(xs[i%len(xs)])
 		_, dz := bceGrad(n.forward(w), true, 1)
 		n.backward(w, dz, g)
 	}
