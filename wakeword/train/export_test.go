@@ -282,23 +282,44 @@ func TestExportRejectsBadInput(t *testing.T) {
 	}
 }
 
-// BenchmarkExportedFrame is the per-10 ms feature frame cost of a model of
-// DefaultArch in the runtime interpreter (one inference every Stride frames),
-// streaming as Export writes it and, for comparison, the whole-window export
-// genie used before.
-func BenchmarkExportedFrame(b *testing.B) {
-	rng := rand.New(rand.NewPCG(3, 4))
+// exportedEngine is a wakeword.Engine running one model of DefaultArch
+// exported by export, with a random network calibrated on a recording.
+func exportedEngine(tb testing.TB, export func(*Net, [][]int8) ([]byte, error)) *wakeword.Engine {
+	tb.Helper()
 	a := DefaultArch
-	n, err := NewNet(a, rng)
+	n, err := NewNet(a, rand.New(rand.NewPCG(3, 4)))
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	seq := fixtureStream(b, "hey_genie_turn_16k.wav")
-	frames := len(seq) / NumFeatures
+	seq := fixtureStream(tb, "hey_genie_turn_16k.wav")
 	var calib [][]int8
-	for s := 0; s+a.Window <= frames; s += 3 {
+	for s := 0; (s+a.Window)*NumFeatures <= len(seq); s += 3 {
 		calib = append(calib, seq[s*NumFeatures:(s+a.Window)*NumFeatures])
 	}
+	model, err := export(n, calib)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	man, err := Manifest("Test", "test.tflite", []string{"en"}, 0.5, 5, 0, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	md, err := wakeword.LoadModelBytes("test", man, model)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	eng, err := wakeword.NewEngine([]*wakeword.Model{md}, wakeword.EngineOpts{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return eng
+}
+
+// BenchmarkExportedEngineFrame is the per-10 ms cost of one exported model of
+// DefaultArch in the wakeword engine (an inference every third frame), set up
+// as models.BenchmarkHeyGenieFrame: streaming as Export writes it, and the
+// whole-window export genie used before for comparison.
+func BenchmarkExportedEngineFrame(b *testing.B) {
 	for _, bc := range []struct {
 		name   string
 		export func(*Net, [][]int8) ([]byte, error)
@@ -307,25 +328,25 @@ func BenchmarkExportedFrame(b *testing.B) {
 		{"whole_window", exportWholeWindow},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			model, err := bc.export(n, calib)
-			if err != nil {
-				b.Fatal(err)
+			eng := exportedEngine(b, bc.export)
+			var f wakeword.Frame
+			for i := range f.Values {
+				f.Values[i] = uint16(300 + 7*i)
 			}
-			it, err := tflite.New(model)
-			if err != nil {
-				b.Fatal(err)
-			}
-			in := it.Inputs()[0].Int8()
-			step := a.Stride * NumFeatures
+			dst := make([]wakeword.Detection, 0, 4)
 			b.ReportAllocs()
-			for i := 0; b.Loop(); i++ {
-				// One 10 ms frame: every Stride-th frame runs the model.
-				if i%a.Stride == a.Stride-1 {
-					s := (i / a.Stride * step) % (len(seq) - step + 1)
-					copy(in, seq[s:s+step])
-					it.Invoke()
-				}
+			for b.Loop() {
+				dst = eng.Process(&f, dst[:0])
 			}
 		})
+	}
+}
+
+func TestExportedFrameAllocatesNothing(t *testing.T) {
+	eng := exportedEngine(t, Export)
+	var f wakeword.Frame
+	dst := make([]wakeword.Detection, 0, 4)
+	if n := testing.AllocsPerRun(300, func() { dst = eng.Process(&f, dst[:0]) }); n != 0 {
+		t.Errorf("%v allocations per frame", n)
 	}
 }

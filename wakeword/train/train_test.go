@@ -2,10 +2,13 @@ package train
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/genie-voice/genie/wakeword/tflite"
 )
 
 // toyData makes windows where positives carry a bright stripe in channels 8..12
@@ -56,6 +59,38 @@ func TestTrainLearnsToyTask(t *testing.T) {
 	}
 	if st := Evaluate(net, va, 2); st.ValRecall < 0.95 {
 		t.Errorf("validation recall %.3f on a separable task", st.ValRecall)
+	}
+
+	// The trained network exports, and the streaming int8 model fed each
+	// validation window from reset scores it like the float network.
+	var calib [][]int8
+	for i := range 200 {
+		calib = append(calib, tr.Row(i))
+	}
+	model, err := Export(net, calib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, err := tflite.New(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := it.Inputs()[0].Int8()
+	step := toyArch.Stride * NumFeatures
+	var maxErr float64
+	for i := range va.Len() {
+		x := va.Row(i)
+		it.Reset()
+		for s := 0; s < len(x); s += step {
+			copy(in, x[s:s+step])
+			it.Invoke()
+		}
+		got := float64(it.Outputs()[0].Uint8(0)) / 256
+		maxErr = max(maxErr, math.Abs(got-float64(net.Predict(x))))
+	}
+	t.Logf("exported model: max |int8−float| %.4f over %d validation windows", maxErr, va.Len())
+	if maxErr > 0.07 { // the tolerance of TestExportStreamsLikeFloatNet
+		t.Errorf("exported model differs from the float network by up to %.4f", maxErr)
 	}
 }
 
