@@ -21,8 +21,8 @@ import (
 // frame per inference with CONV_2D (per-channel int8, fused ReLU); the dense
 // layer keeps the last frames of the final conv layer the same way and runs
 // RESHAPE, FULLY_CONNECTED, LOGISTIC and QUANTIZE over the window. Only ops
-// ESPHome's micro_wake_word op resolver registers are used, and four resource
-// variables (ESPHome allows 20).
+// ESPHome's micro_wake_word op resolver registers are used, and at most one
+// resource variable per conv layer plus one (ESPHome reserves maxVariables).
 //
 // After Window/Stride inferences the output is that of the network on the last
 // Window frames (to int8 rounding). Before, the state holds what an all-zero
@@ -32,6 +32,9 @@ import (
 func Export(n *Net, calib [][]int8) ([]byte, error) {
 	if err := n.Arch.streamable(); err != nil {
 		return nil, err
+	}
+	if v := len(n.layers) + 1; v > maxVariables {
+		return nil, fmt.Errorf("train: %d conv layers need up to %d resource variables, ESPHome has %d", len(n.layers), v, maxVariables)
 	}
 	q, err := quantize(n, calib)
 	if err != nil {
@@ -55,6 +58,10 @@ func Export(n *Net, calib [][]int8) ([]byte, error) {
 	m.dense(q, x)
 	return m.bytes(), nil
 }
+
+// maxVariables is how many resource variables ESPHome's micro_wake_word
+// interpreter reserves (MicroResourceVariables::Create(…, 20)).
+const maxVariables = 20
 
 // qconv is one quantized conv layer.
 type qconv struct {

@@ -201,6 +201,9 @@ func TestExportStreamsLikeFloatNet(t *testing.T) {
 				t.Errorf("output %v %v", got.Type, got.Shape)
 			}
 
+			if rt, err := tflite.New(ref); err == nil {
+				t.Logf("streaming: %d bytes, arena %d bytes; whole window: %d bytes, arena %d bytes", len(model), it.ArenaBytes(), len(ref), rt.ArenaBytes())
+			}
 			got := streamScores(t, model, seq, a.Stride)
 			want := streamScores(t, ref, seq, a.Stride)
 			warm := a.Window / a.Stride // inferences until the state holds only real frames
@@ -280,6 +283,24 @@ func TestExportRejectsBadInput(t *testing.T) {
 			}
 		})
 	}
+	t.Run("too_many_layers", func(t *testing.T) {
+		deep := Arch{Window: 66, Stride: 3}
+		for i := range maxVariables {
+			deep.Channels = append(deep.Channels, 2)
+			deep.Kernels = append(deep.Kernels, 2)
+			deep.Strides = append(deep.Strides, 1)
+			if i == 0 {
+				deep.Kernels[0], deep.Strides[0] = 3, 3
+			}
+		}
+		n, err := NewNet(deep, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Export(n, [][]int8{make([]int8, deep.Window*NumFeatures)}); err == nil || !strings.Contains(err.Error(), "resource variables") {
+			t.Errorf("Export of %d layers: %v", len(deep.Channels), err)
+		}
+	})
 }
 
 // exportedEngine is a wakeword.Engine running one model of DefaultArch
