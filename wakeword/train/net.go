@@ -40,10 +40,11 @@ type Arch struct {
 // stack (30 frames = 300 ms here, 29 before), with a dense unit over all 26
 // final frames. The first layer takes 6 frames at the streaming stride 3 (two
 // inferences' worth, so neighbouring outputs overlap as the old stride-2
-// layers did); the later layers stride 1. Training costs about the same per
-// window (5.5 × 10⁵ multiply-adds forward, 5.0 × 10⁵ before), but the exported
-// model computes one output frame per layer per inference: 1.9 × 10⁴
-// multiply-adds instead of 5.0 × 10⁵.
+// layers did); the later layers stride 1. Training costs about 10 % more per
+// window (5.5 × 10⁵ multiply-adds forward, 5.0 × 10⁵ before; with the blocked
+// kernels below BenchmarkTrainExample is within noise of the old arch on the
+// old kernels), but the exported model computes one output frame per layer
+// per inference: 1.9 × 10⁴ multiply-adds instead of 5.0 × 10⁵.
 var DefaultArch = Arch{
 	Window:   105,
 	Stride:   3,
