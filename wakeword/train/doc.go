@@ -16,21 +16,24 @@
 // phrase. Every example is rendered through the bit-exact microfrontend with
 // half a second or more of lead-in so its noise estimate has settled.
 //
-// Model: 1-D convolutions over time (VALID, strided, ReLU) on a window of
-// feature frames, one dense unit and a sigmoid, trained in float32 with
-// hand-written backward passes (checked against finite differences), Adam,
-// class weighting and early stopping on validation voices; minibatches are
-// split over goroutines with a fixed reduction order, so a seed gives the
-// same model. Checkpoints are written atomically after every epoch and a rerun
+// Model: 1-D convolutions over time (VALID, ReLU; the first strided by the
+// streaming step of 3 frames, the rest stride 1) on a window of feature
+// frames, one dense unit and a sigmoid, trained in float32 with hand-written
+// backward passes (checked against finite differences), Adam, class
+// weighting and early stopping on validation voices; minibatches are split
+// over goroutines with a fixed reduction order, so a seed gives the same
+// model. Checkpoints are written atomically after every epoch and a rerun
 // resumes.
 //
 // Export: int8 post-training quantization (per-channel conv weights,
 // calibrated activation ranges) into a streaming TFLite flatbuffer with
-// microWakeWord's interface: input [1,3,40] INT8, output [1,1] UINT8, the
-// window history in a resource variable (CALL_ONCE, VAR_HANDLE,
-// READ_VARIABLE, CONCATENATION, STRIDED_SLICE, ASSIGN_VARIABLE), then
-// RESHAPE, CONV_2D, FULLY_CONNECTED, LOGISTIC, QUANTIZE — all ops ESPHome's
-// micro_wake_word component registers — with a v2 manifest whose cutoff is
-// chosen on validation voices. The manifest's tensor_arena_size is an estimate
+// microWakeWord's interface: input [1,3,40] INT8, output [1,1] UINT8. Like
+// microWakeWord's models it streams per layer: each layer keeps the inputs it
+// still needs in its own resource variable (CALL_ONCE, VAR_HANDLE,
+// READ_VARIABLE, CONCATENATION, STRIDED_SLICE, ASSIGN_VARIABLE) and computes
+// only its newest output frame per inference with CONV_2D; FULLY_CONNECTED,
+// LOGISTIC and QUANTIZE over the kept final frames give the score — all ops
+// ESPHome's micro_wake_word component registers — with a v2 manifest whose
+// cutoff is chosen on validation voices. The manifest's tensor_arena_size is an estimate
 // (TFLM's own overhead was not measured on a device).
 package train

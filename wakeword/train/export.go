@@ -1,6 +1,7 @@
 package train
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -12,20 +13,88 @@ import (
 
 // Export quantizes n to int8 and writes it as a streaming TFLite flatbuffer in
 // the layout of microWakeWord models: input [1,Stride,40] INT8, output [1,1]
-// UINT8, the last Window−Stride frames kept in a resource variable
-// (CALL_ONCE initialiser, VAR_HANDLE, READ_VARIABLE, CONCATENATION,
-// STRIDED_SLICE, ASSIGN_VARIABLE), then RESHAPE, CONV_2D (per-channel int8,
-// fused ReLU) per layer, RESHAPE, FULLY_CONNECTED, LOGISTIC and QUANTIZE. Only
-// ops ESPHome's micro_wake_word op resolver registers are used.
+// UINT8, and per-layer streaming state. Each conv layer keeps the inputs it
+// needs besides the new ones (the first layer Kernels[0]−Stride feature
+// frames, a later layer Kernels[i]−1 frames of its predecessor) in its own
+// resource variable (CALL_ONCE initialiser, VAR_HANDLE, READ_VARIABLE,
+// CONCATENATION, STRIDED_SLICE, ASSIGN_VARIABLE) and computes one output
+// frame per inference with CONV_2D (per-channel int8, fused ReLU); the dense
+// layer keeps the last frames of the final conv layer the same way and runs
+// RESHAPE, FULLY_CONNECTED, LOGISTIC and QUANTIZE over the window. Only ops
+// ESPHome's micro_wake_word op resolver registers are used, and at most one
+// resource variable per conv layer plus one (ESPHome reserves maxVariables).
+//
+// After Window/Stride inferences the output is that of the network on the last
+// Window frames (to int8 rounding). Before, the state holds what an all-zero
+// feature history would have produced, as if the window were zero-padded.
 //
 // calib are int8 windows (Window×40 each) used to choose activation ranges.
 func Export(n *Net, calib [][]int8) ([]byte, error) {
+	if err := n.Arch.streamable(); err != nil {
+		return nil, err
+	}
+	if v := len(n.layers) + 1; v > maxVariables {
+		return nil, fmt.Errorf("train: %d conv layers need up to %d resource variables, ESPHome has %d", len(n.layers), v, maxVariables)
+	}
+	q, err := quantize(n, calib)
+	if err != nil {
+		return nil, err
+	}
+	m := newModelGraph()
+	a := n.Arch
+	input := m.g.add(fbTensor{name: "input", shape: []int32{1, int32(a.Stride), NumFeatures}, typ: tInt8, q: &q.inQ})
+	m.g.inputs = []int32{input}
+	x := m.window("conv0", input, a.Kernels[0]-a.Stride, a.Stride, []int32{NumFeatures}, q.inQ, q.zeroState(-1, a.Kernels[0]-a.Stride))
+	x = m.reshape("conv0/input_4d", x, []int32{1, int32(a.Kernels[0]), 1, NumFeatures}, q.inQ)
+	for li := range q.conv {
+		l := n.layers[li]
+		if li > 0 {
+			x = m.window(fmt.Sprintf("conv%d", li), x, l.k-1, 1, []int32{1, int32(l.inC)}, q.conv[li-1].out, q.zeroState(li-1, l.k-1))
+		}
+		x = m.conv(li, &q.conv[li], x, l.k, 1)
+	}
+	last := n.layers[len(n.layers)-1]
+	x = m.window("dense", x, last.outT-1, 1, []int32{1, int32(last.outC)}, q.conv[len(q.conv)-1].out, q.zeroState(len(q.conv)-1, last.outT-1))
+	m.dense(q, x)
+	return m.bytes(), nil
+}
+
+// maxVariables is how many resource variables ESPHome's micro_wake_word
+// interpreter reserves (MicroResourceVariables::Create(…, 20)).
+const maxVariables = 20
+
+// qconv is one quantized conv layer.
+type qconv struct {
+	l              layer
+	w, b           []byte    // int8 weights [outC][k][inC], int32 bias
+	wScale, bScale []float32 // per output channel
+	out            quant     // the ReLU output: scale, zero point −128
+}
+
+// qnet is a quantized network.
+type qnet struct {
+	n        *Net
+	inQ      quant
+	conv     []qconv
+	fcW, fcB []byte
+	fcWQ     quant
+	fcBQ     quant
+	logitQ   quant
+	zeroActs [][]float32 // per conv layer, one output frame of the float network on all-zero features
+}
+
+// quantize chooses int8 parameters and activation ranges for n from the
+// calibration windows: the 99.9th percentile of each layer's per-window
+// maximum, per-channel symmetric conv weights and a per-tensor dense weight.
+func quantize(n *Net, calib [][]int8) (*qnet, error) {
 	if len(calib) == 0 {
 		return nil, errors.New("train: export needs calibration windows")
 	}
-	a := n.Arch
-	// Activation ranges from calibration: the 99.99th percentile of each
-	// layer's outputs, and the logit range.
+	for i, x := range calib {
+		if len(x) != n.Arch.Window*NumFeatures {
+			return nil, fmt.Errorf("train: calibration window %d has %d values, want %d", i, len(x), n.Arch.Window*NumFeatures)
+		}
+	}
 	nl := len(n.layers)
 	maxAct := make([][]float32, nl)
 	var logits []float32
@@ -41,123 +110,181 @@ func Export(n *Net, calib [][]int8) ([]byte, error) {
 			maxAct[li] = append(maxAct[li], m)
 		}
 	}
-	actScale := make([]float32, nl)
-	for li := range nl {
-		actScale[li] = max(percentile(maxAct[li], 0.999), 1e-3) / 255
-	}
 	zlo := min(percentile(logits, 0), -8)
 	zhi := max(percentile(logits, 1), 8)
 	zlo, zhi = max(zlo, -30), min(zhi, 30)
 	zScale := (zhi - zlo) / 255
-	zZero := int64(math.Round(float64(-128 - zlo/zScale)))
+	q := &qnet{n: n, inQ: quant{[]float32{InputScale}, []int64{-128}, 0}}
+	q.logitQ = quant{[]float32{zScale}, []int64{int64(math.Round(float64(-128 - zlo/zScale)))}, 0}
 
-	g := &fbGraph{}
-	t := func(ts fbTensor) int32 {
-		g.tensors = append(g.tensors, ts)
-		return int32(len(g.tensors) - 1)
-	}
-	inQ := quant{[]float32{InputScale}, []int64{-128}, 0}
-	hist := a.Window - a.Stride
-	input := t(fbTensor{name: "input", shape: []int32{1, int32(a.Stride), NumFeatures}, typ: tInt8, q: &inQ})
-	res := t(fbTensor{name: "state_handle", shape: []int32{}, typ: tResource})
-	state := t(fbTensor{name: "state", shape: []int32{1, int32(hist), NumFeatures}, typ: tInt8, q: &inQ})
-	window := t(fbTensor{name: "window", shape: []int32{1, int32(a.Window), NumFeatures}, typ: tInt8, q: &inQ})
-	next := t(fbTensor{name: "next_state", shape: []int32{1, int32(hist), NumFeatures}, typ: tInt8, q: &inQ})
-	begin := t(fbTensor{name: "begin", shape: []int32{3}, typ: tInt32, data: i32bytes(0, int32(a.Stride), 0)})
-	end := t(fbTensor{name: "end", shape: []int32{3}, typ: tInt32, data: i32bytes(1, int32(a.Window), NumFeatures)})
-	strides := t(fbTensor{name: "strides", shape: []int32{3}, typ: tInt32, data: i32bytes(1, 1, 1)})
-	shape4 := []int32{1, int32(a.Window), 1, NumFeatures}
-	x4 := t(fbTensor{name: "window_4d", shape: shape4, typ: tInt8, q: &inQ})
-	x4shape := t(fbTensor{name: "window_4d_shape", shape: []int32{4}, typ: tInt32, data: i32bytes(shape4...)})
-	g.inputs = []int32{input}
-	g.ops = append(g.ops,
-		fbOp{code: opCallOnce, optType: 103, opts: func(b *flatbuffers.Builder) flatbuffers.UOffsetT {
-			b.StartObject(1)
-			b.PrependInt32Slot(0, 1, 0)
-			return b.EndObject()
-		}},
-		varHandleOp(res),
-		fbOp{code: opReadVariable, in: []int32{res}, out: []int32{state}, optType: 112, opts: emptyOpts},
-		fbOp{code: opConcatenation, in: []int32{state, input}, out: []int32{window}, optType: 10, opts: func(b *flatbuffers.Builder) flatbuffers.UOffsetT {
-			b.StartObject(2)
-			b.PrependInt32Slot(0, 1, 0)
-			return b.EndObject()
-		}},
-		fbOp{code: opStridedSlice, in: []int32{window, begin, end, strides}, out: []int32{next}, optType: 32, opts: func(b *flatbuffers.Builder) flatbuffers.UOffsetT {
-			b.StartObject(6)
-			return b.EndObject()
-		}},
-		fbOp{code: opAssignVariable, in: []int32{res, next}, optType: 113, opts: emptyOpts},
-		reshapeOp(window, x4shape, x4, shape4),
-	)
-	prev, prevScale := x4, float32(InputScale)
+	// The state a stream of all-zero features settles to.
+	clear(w.acts[0])
+	n.forward(w)
 	p := n.Params
+	prevScale := float32(InputScale)
 	for li, l := range n.layers {
+		act := max(percentile(maxAct[li], 0.999), 1e-3) / 255
 		win := l.k * l.inC
-		wq := make([]byte, l.outC*win)
-		bq := make([]byte, 4*l.outC)
-		scales := make([]float32, l.outC)
-		zps := make([]int64, l.outC)
-		for c := range l.outC {
-			ws := p[l.w+c*win:][:win]
+		c := qconv{l: l, w: make([]byte, l.outC*win), b: make([]byte, 4*l.outC),
+			wScale: make([]float32, l.outC), bScale: make([]float32, l.outC),
+			out: quant{[]float32{act}, []int64{-128}, 0}}
+		for oc := range l.outC {
+			ws := p[l.w+oc*win:][:win]
 			var m float32
 			for _, v := range ws {
 				m = max(m, float32(math.Abs(float64(v))))
 			}
 			s := max(m/127, 1e-9)
-			scales[c] = s
+			c.wScale[oc], c.bScale[oc] = s, prevScale*s
 			for i, v := range ws {
-				wq[c*win+i] = byte(int8(clampRound(float64(v/s), -127, 127)))
+				c.w[oc*win+i] = byte(int8(clampRound(float64(v/s), -127, 127)))
 			}
 			bs := float64(prevScale) * float64(s)
-			binary.LittleEndian.PutUint32(bq[4*c:], uint32(int32(clampRound(float64(p[l.b+c])/bs, math.MinInt32, math.MaxInt32))))
+			binary.LittleEndian.PutUint32(c.b[4*oc:], uint32(int32(clampRound(float64(p[l.b+oc])/bs, math.MinInt32, math.MaxInt32))))
 		}
-		wt := t(fbTensor{name: fmt.Sprintf("conv%d/weights", li), shape: []int32{int32(l.outC), int32(l.k), 1, int32(l.inC)}, typ: tInt8, data: wq,
-			q: &quant{scales, zps, 0}})
-		bscales := make([]float32, l.outC)
-		for c := range bscales {
-			bscales[c] = prevScale * scales[c]
-		}
-		bt := t(fbTensor{name: fmt.Sprintf("conv%d/bias", li), shape: []int32{int32(l.outC)}, typ: tInt32, data: bq, q: &quant{bscales, zps, 0}})
-		oq := quant{[]float32{actScale[li]}, []int64{-128}, 0}
-		ot := t(fbTensor{name: fmt.Sprintf("conv%d/relu", li), shape: []int32{1, int32(l.outT), 1, int32(l.outC)}, typ: tInt8, q: &oq})
-		stride := int32(l.s)
-		g.ops = append(g.ops, fbOp{code: opConv2D, in: []int32{prev, wt, bt}, out: []int32{ot}, optType: 1, opts: func(b *flatbuffers.Builder) flatbuffers.UOffsetT {
-			b.StartObject(6)
-			b.PrependInt8Slot(0, 1, 0) // VALID
-			b.PrependInt32Slot(1, 1, 0)
-			b.PrependInt32Slot(2, stride, 0)
-			b.PrependInt8Slot(3, 1, 0) // RELU
-			b.PrependInt32Slot(4, 1, 0)
-			b.PrependInt32Slot(5, 1, 0)
-			return b.EndObject()
-		}})
-		prev, prevScale = ot, actScale[li]
+		q.conv = append(q.conv, c)
+		q.zeroActs = append(q.zeroActs, append([]float32(nil), w.acts[li+1][(l.outT-1)*l.outC:]...))
+		prevScale = act
 	}
-	flat := []int32{1, int32(n.fcIn)}
-	lastQ := quant{[]float32{prevScale}, []int64{-128}, 0}
-	ft := t(fbTensor{name: "flatten", shape: flat, typ: tInt8, q: &lastQ})
-	fs := t(fbTensor{name: "flatten_shape", shape: []int32{2}, typ: tInt32, data: i32bytes(flat...)})
-	g.ops = append(g.ops, reshapeOp(prev, fs, ft, flat))
 	fw := p[n.fcW:][:n.fcIn]
 	var m float32
 	for _, v := range fw {
 		m = max(m, float32(math.Abs(float64(v))))
 	}
 	fsc := max(m/127, 1e-9)
-	fwq := make([]byte, n.fcIn)
+	q.fcW = make([]byte, n.fcIn)
 	for i, v := range fw {
-		fwq[i] = byte(int8(clampRound(float64(v/fsc), -127, 127)))
+		q.fcW[i] = byte(int8(clampRound(float64(v/fsc), -127, 127)))
 	}
-	fbq := make([]byte, 4)
-	binary.LittleEndian.PutUint32(fbq, uint32(int32(clampRound(float64(p[n.fcW+n.fcIn])/(float64(prevScale)*float64(fsc)), math.MinInt32, math.MaxInt32))))
-	fwt := t(fbTensor{name: "dense/weights", shape: []int32{1, int32(n.fcIn)}, typ: tInt8, data: fwq, q: &quant{[]float32{fsc}, []int64{0}, 0}})
-	fbt := t(fbTensor{name: "dense/bias", shape: []int32{1}, typ: tInt32, data: fbq, q: &quant{[]float32{prevScale * fsc}, []int64{0}, 0}})
-	logit := t(fbTensor{name: "logit", shape: []int32{1, 1}, typ: tInt8, q: &quant{[]float32{zScale}, []int64{zZero}, 0}})
-	prob := t(fbTensor{name: "probability", shape: []int32{1, 1}, typ: tInt8, q: &quant{[]float32{1.0 / 256}, []int64{-128}, 0}})
-	outT := t(fbTensor{name: "output", shape: []int32{1, 1}, typ: tUint8, q: &quant{[]float32{1.0 / 256}, []int64{0}, 0}})
+	q.fcB = make([]byte, 4)
+	binary.LittleEndian.PutUint32(q.fcB, uint32(int32(clampRound(float64(p[n.fcW+n.fcIn])/(float64(prevScale)*float64(fsc)), math.MinInt32, math.MaxInt32))))
+	q.fcWQ = quant{[]float32{fsc}, []int64{0}, 0}
+	q.fcBQ = quant{[]float32{prevScale * fsc}, []int64{0}, 0}
+	return q, nil
+}
+
+// zeroState returns frames frames of the int8 output of conv layer li (the
+// features for li = −1) on an all-zero feature stream.
+func (q *qnet) zeroState(li, frames int) []byte {
+	if li < 0 {
+		return bytes.Repeat([]byte{0x80}, frames*NumFeatures)
+	}
+	c := &q.conv[li]
+	one := make([]byte, c.l.outC)
+	for i, v := range q.zeroActs[li] {
+		one[i] = byte(int8(clampRound(float64(v/c.out.scales[0])-128, -128, 127)))
+	}
+	return bytes.Repeat(one, frames)
+}
+
+// modelGraph assembles the main subgraph and the CALL_ONCE initialiser that
+// sets the resource variables.
+type modelGraph struct {
+	g, init *fbGraph
+}
+
+func newModelGraph() *modelGraph {
+	m := &modelGraph{g: &fbGraph{}, init: &fbGraph{}}
+	m.g.ops = append(m.g.ops, fbOp{code: opCallOnce, optType: 103, opts: func(b *flatbuffers.Builder) flatbuffers.UOffsetT {
+		b.StartObject(1)
+		b.PrependInt32Slot(0, 1, 0)
+		return b.EndObject()
+	}})
+	return m
+}
+
+func (m *modelGraph) bytes() []byte {
+	return writeModel([]*fbGraph{m.g, m.init}, "genie wakeword train")
+}
+
+// window returns x ([1,step,rest…]) preceded by the hist frames before it,
+// which it keeps in the resource variable name+"_state" (initially init).
+// With hist 0 it returns x.
+func (m *modelGraph) window(name string, x int32, hist, step int, rest []int32, q quant, init []byte) int32 {
+	if hist <= 0 {
+		return x
+	}
+	g := m.g
+	shape := func(t int) []int32 { return append([]int32{1, int32(t)}, rest...) }
+	res := g.add(fbTensor{name: name + "/state_handle", shape: []int32{}, typ: tResource})
+	state := g.add(fbTensor{name: name + "/state", shape: shape(hist), typ: tInt8, q: &q})
+	win := g.add(fbTensor{name: name + "/window", shape: shape(hist + step), typ: tInt8, q: &q})
+	next := g.add(fbTensor{name: name + "/next_state", shape: shape(hist), typ: tInt8, q: &q})
+	begin := make([]int32, len(rest)+2)
+	begin[1] = int32(step)
+	ones := make([]int32, len(rest)+2)
+	for i := range ones {
+		ones[i] = 1
+	}
+	bt := g.add(fbTensor{name: name + "/begin", shape: []int32{int32(len(begin))}, typ: tInt32, data: i32bytes(begin...)})
+	et := g.add(fbTensor{name: name + "/end", shape: []int32{int32(len(begin))}, typ: tInt32, data: i32bytes(shape(hist + step)...)})
+	st := g.add(fbTensor{name: name + "/strides", shape: []int32{int32(len(begin))}, typ: tInt32, data: i32bytes(ones...)})
+	varName := name + "_state"
 	g.ops = append(g.ops,
-		fbOp{code: opFullyConnected, in: []int32{ft, fwt, fbt}, out: []int32{logit}, optType: 8, opts: func(b *flatbuffers.Builder) flatbuffers.UOffsetT {
+		varHandleOp(res, varName),
+		fbOp{code: opReadVariable, in: []int32{res}, out: []int32{state}, optType: 112, opts: emptyOpts},
+		fbOp{code: opConcatenation, in: []int32{state, x}, out: []int32{win}, optType: 10, opts: func(b *flatbuffers.Builder) flatbuffers.UOffsetT {
+			b.StartObject(2)
+			b.PrependInt32Slot(0, 1, 0)
+			return b.EndObject()
+		}},
+		fbOp{code: opStridedSlice, in: []int32{win, bt, et, st}, out: []int32{next}, optType: 32, opts: func(b *flatbuffers.Builder) flatbuffers.UOffsetT {
+			b.StartObject(6)
+			return b.EndObject()
+		}},
+		fbOp{code: opAssignVariable, in: []int32{res, next}, optType: 113, opts: emptyOpts},
+	)
+	ires := m.init.add(fbTensor{name: name + "/state_handle", shape: []int32{}, typ: tResource})
+	ival := m.init.add(fbTensor{name: name + "/state_init", shape: shape(hist), typ: tInt8, data: init, q: &q})
+	m.init.ops = append(m.init.ops, varHandleOp(ires, varName), fbOp{code: opAssignVariable, in: []int32{ires, ival}, optType: 113, opts: emptyOpts})
+	return win
+}
+
+// reshape returns x reshaped to shape.
+func (m *modelGraph) reshape(name string, x int32, shape []int32, q quant) int32 {
+	out := m.g.add(fbTensor{name: name, shape: shape, typ: tInt8, q: &q})
+	st := m.g.add(fbTensor{name: name + "_shape", shape: []int32{int32(len(shape))}, typ: tInt32, data: i32bytes(shape...)})
+	m.g.ops = append(m.g.ops, reshapeOp(x, st, out, shape))
+	return out
+}
+
+// conv appends conv layer li on x ([1,inT,1,inC]) with a time stride and
+// returns its output [1,outT,1,outC].
+func (m *modelGraph) conv(li int, c *qconv, x int32, inT, stride int) int32 {
+	l := c.l
+	zps := make([]int64, l.outC)
+	wt := m.g.add(fbTensor{name: fmt.Sprintf("conv%d/weights", li), shape: []int32{int32(l.outC), int32(l.k), 1, int32(l.inC)}, typ: tInt8, data: c.w,
+		q: &quant{c.wScale, zps, 0}})
+	bt := m.g.add(fbTensor{name: fmt.Sprintf("conv%d/bias", li), shape: []int32{int32(l.outC)}, typ: tInt32, data: c.b, q: &quant{c.bScale, zps, 0}})
+	outT := (inT-l.k)/stride + 1
+	ot := m.g.add(fbTensor{name: fmt.Sprintf("conv%d/relu", li), shape: []int32{1, int32(outT), 1, int32(l.outC)}, typ: tInt8, q: &c.out})
+	s := int32(stride)
+	m.g.ops = append(m.g.ops, fbOp{code: opConv2D, in: []int32{x, wt, bt}, out: []int32{ot}, optType: 1, opts: func(b *flatbuffers.Builder) flatbuffers.UOffsetT {
+		b.StartObject(6)
+		b.PrependInt8Slot(0, 1, 0) // VALID
+		b.PrependInt32Slot(1, 1, 0)
+		b.PrependInt32Slot(2, s, 0)
+		b.PrependInt8Slot(3, 1, 0) // RELU
+		b.PrependInt32Slot(4, 1, 0)
+		b.PrependInt32Slot(5, 1, 0)
+		return b.EndObject()
+	}})
+	return ot
+}
+
+// dense appends the dense unit, sigmoid and output on x (all final-layer
+// frames of the window) and marks the output.
+func (m *modelGraph) dense(q *qnet, x int32) {
+	last := q.conv[len(q.conv)-1]
+	flat := m.reshape("flatten", x, []int32{1, int32(q.n.fcIn)}, last.out)
+	g := m.g
+	fwt := g.add(fbTensor{name: "dense/weights", shape: []int32{1, int32(q.n.fcIn)}, typ: tInt8, data: q.fcW, q: &q.fcWQ})
+	fbt := g.add(fbTensor{name: "dense/bias", shape: []int32{1}, typ: tInt32, data: q.fcB, q: &q.fcBQ})
+	logit := g.add(fbTensor{name: "logit", shape: []int32{1, 1}, typ: tInt8, q: &q.logitQ})
+	prob := g.add(fbTensor{name: "probability", shape: []int32{1, 1}, typ: tInt8, q: &quant{[]float32{1.0 / 256}, []int64{-128}, 0}})
+	outT := g.add(fbTensor{name: "output", shape: []int32{1, 1}, typ: tUint8, q: &quant{[]float32{1.0 / 256}, []int64{0}, 0}})
+	g.ops = append(g.ops,
+		fbOp{code: opFullyConnected, in: []int32{flat, fwt, fbt}, out: []int32{logit}, optType: 8, opts: func(b *flatbuffers.Builder) flatbuffers.UOffsetT {
 			b.StartObject(4)
 			return b.EndObject()
 		}},
@@ -165,18 +292,6 @@ func Export(n *Net, calib [][]int8) ([]byte, error) {
 		fbOp{code: opQuantize, in: []int32{prob}, out: []int32{outT}},
 	)
 	g.outputs = []int32{outT}
-
-	// Initialiser: state := zero point.
-	ig := &fbGraph{}
-	ires := int32(0)
-	ig.tensors = append(ig.tensors, fbTensor{name: "state_handle", shape: []int32{}, typ: tResource})
-	zeros := make([]byte, hist*NumFeatures)
-	for i := range zeros {
-		zeros[i] = 0x80
-	}
-	ig.tensors = append(ig.tensors, fbTensor{name: "state_init", shape: []int32{1, int32(hist), NumFeatures}, typ: tInt8, data: zeros, q: &inQ})
-	ig.ops = []fbOp{varHandleOp(ires), {code: opAssignVariable, in: []int32{ires, 1}, optType: 113, opts: emptyOpts}}
-	return writeModel([]*fbGraph{g, ig}, "genie wakeword train"), nil
 }
 
 func clampRound(v, lo, hi float64) float64 { return min(max(math.Round(v), lo), hi) }
@@ -200,9 +315,9 @@ func emptyOpts(b *flatbuffers.Builder) flatbuffers.UOffsetT {
 	return b.EndObject()
 }
 
-func varHandleOp(res int32) fbOp {
+func varHandleOp(res int32, shared string) fbOp {
 	return fbOp{code: opVarHandle, out: []int32{res}, optType: 111, opts: func(b *flatbuffers.Builder) flatbuffers.UOffsetT {
-		name := b.CreateString("stream_state")
+		name := b.CreateString(shared)
 		b.StartObject(2)
 		b.PrependUOffsetTSlot(1, name, 0)
 		return b.EndObject()
@@ -265,6 +380,12 @@ type fbGraph struct {
 	tensors         []fbTensor
 	inputs, outputs []int32
 	ops             []fbOp
+}
+
+// add appends a tensor and returns its index.
+func (g *fbGraph) add(t fbTensor) int32 {
+	g.tensors = append(g.tensors, t)
+	return int32(len(g.tensors) - 1)
 }
 
 func writeModel(graphs []*fbGraph, desc string) []byte {

@@ -3,19 +3,60 @@ package train
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
-// TestBackwardMatchesFiniteDifferences checks every analytic gradient of a small
-// network against central differences of the loss (float64 reference forward).
+// forward64 is a plain float64 forward pass of n on the int8 window x, written
+// from the Arch description alone, as the reference for gradients.
+func forward64(n *Net, x []int8) float64 {
+	a := n.Arch
+	p := n.Params
+	in := make([]float64, len(x))
+	for i, v := range x {
+		in[i] = float64(int(v)+128) * InputScale
+	}
+	t, c, off := a.Window, NumFeatures, 0
+	for li := range a.Channels {
+		k, s, oc := a.Kernels[li], a.Strides[li], a.Channels[li]
+		outT := (t-k)/s + 1
+		out := make([]float64, outT*oc)
+		w, b := off, off+oc*k*c
+		for ot := range outT {
+			for o := range oc {
+				sum := float64(p[b+o])
+				for dt := range k {
+					for ic := range c {
+						sum += float64(p[w+(o*k+dt)*c+ic]) * in[(ot*s+dt)*c+ic]
+					}
+				}
+				out[ot*oc+o] = max(sum, 0)
+			}
+		}
+		off = b + oc
+		in, t, c = out, outT, oc
+	}
+	z := float64(p[off+len(in)])
+	for i, v := range in {
+		z += float64(p[off+i]) * v
+	}
+	return z
+}
+
+// TestBackwardMatchesFiniteDifferences checks analytic gradients against
+// central differences of the loss computed in float64 by forward64: every
+// parameter of small networks, and a sample of parameters of DefaultArch.
 func TestBackwardMatchesFiniteDifferences(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		arch  Arch
-		label bool
+		name   string
+		arch   Arch
+		label  bool
+		sample int // parameters checked; 0 for all
 	}{
-		{"positive", Arch{Window: 12, Stride: 3, Channels: []int{4, 3}, Kernels: []int{3, 2}, Strides: []int{2, 1}}, true},
-		{"negative", Arch{Window: 9, Stride: 3, Channels: []int{3}, Kernels: []int{4}, Strides: []int{1}}, false},
+		{"positive", Arch{Window: 12, Stride: 3, Channels: []int{4, 3}, Kernels: []int{6, 2}, Strides: []int{3, 1}}, true, 0},
+		{"negative", Arch{Window: 9, Stride: 3, Channels: []int{3}, Kernels: []int{3}, Strides: []int{3}}, false, 0},
+		{"default_shape_small", Arch{Window: 33, Stride: 3, Channels: []int{4, 3, 2}, Kernels: []int{6, 5, 5}, Strides: []int{3, 1, 1}}, true, 0},
+		{"default", DefaultArch, true, 300},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(1, 2))
@@ -33,26 +74,39 @@ func TestBackwardMatchesFiniteDifferences(t *testing.T) {
 			w := n.newWork()
 			w.setInput(x)
 			z := n.forward(w)
+			if z64 := forward64(n, x); math.Abs(float64(z)-z64) > 1e-4*max(1, math.Abs(z64)) {
+				t.Fatalf("forward gives logit %g, float64 reference %g", z, z64)
+			}
 			_, dz := bceGrad(z, tc.label, 1.5)
 			grad := make([]float32, n.NumParams())
 			n.backward(w, dz, grad)
 
 			loss := func() float64 {
-				w.setInput(x)
-				l, _ := bceGrad(n.forward(w), tc.label, 1.5)
-				return float64(l)
+				z := forward64(n, x)
+				sp := math.Log1p(math.Exp(-math.Abs(z)))
+				if tc.label {
+					return 1.5 * (sp + max(-z, 0))
+				}
+				return 1.5 * (sp + max(z, 0))
 			}
-			const h = 1e-2
+			idx := rng.Perm(n.NumParams())
+			if tc.sample > 0 {
+				idx = idx[:tc.sample]
+			}
+			// A step of 2^-18 is small enough that hardly any of the thousands
+			// of ReLU inputs cross 0; the float64 loss keeps the difference
+			// accurate, and the divisor is the step the float32 parameter took.
+			const h = 1.0 / (1 << 18)
 			bad := 0
-			for i := range n.Params {
+			for _, i := range idx {
 				orig := n.Params[i]
 				n.Params[i] = orig + h
 				lp := loss()
 				n.Params[i] = orig - h
 				lm := loss()
 				n.Params[i] = orig
-				num := (lp - lm) / (2 * h)
-				if d := math.Abs(num - float64(grad[i])); d > 2e-3+0.02*math.Abs(num) {
+				num := (lp - lm) / (float64(n.Params[i]+h) - float64(n.Params[i]-h))
+				if d := math.Abs(num - float64(grad[i])); d > 1e-3+0.01*math.Abs(num) {
 					bad++
 					if bad < 5 {
 						t.Errorf("param %d: analytic %g, numeric %g", i, grad[i], num)
@@ -60,7 +114,7 @@ func TestBackwardMatchesFiniteDifferences(t *testing.T) {
 				}
 			}
 			if bad > 0 {
-				t.Errorf("%d of %d gradients disagree", bad, n.NumParams())
+				t.Errorf("%d of %d gradients disagree", bad, len(idx))
 			}
 		})
 	}
@@ -81,13 +135,37 @@ func TestBCEGradIsDerivative(t *testing.T) {
 }
 
 func TestNewNetRejectsBadArch(t *testing.T) {
-	for _, a := range []Arch{
-		{Window: 10, Stride: 3, Channels: []int{2}, Kernels: []int{3}, Strides: []int{1}},
-		{Window: 9, Stride: 3, Channels: []int{2}, Kernels: []int{10}, Strides: []int{1}},
-		{Window: 9, Stride: 3, Channels: []int{2, 3}, Kernels: []int{3}, Strides: []int{1}},
+	for _, tc := range []struct {
+		name string
+		arch Arch
+		want string
+	}{
+		{"window_not_multiple_of_stride", Arch{Window: 10, Stride: 3, Channels: []int{2}, Kernels: []int{3}, Strides: []int{3}}, "multiple of stride"},
+		{"kernel_longer_than_window", Arch{Window: 9, Stride: 3, Channels: []int{2}, Kernels: []int{10}, Strides: []int{3}}, "kernel 10"},
+		{"missing_kernel", Arch{Window: 9, Stride: 3, Channels: []int{2, 3}, Kernels: []int{3}, Strides: []int{3, 1}}, "equal numbers"},
+		{"old_default_strides_2", Arch{Window: 105, Stride: 3, Channels: []int{32, 32, 32}, Kernels: []int{5, 5, 5}, Strides: []int{2, 2, 2}}, "layer 0 has stride 2"},
+		{"later_stride_2", Arch{Window: 30, Stride: 3, Channels: []int{4, 4}, Kernels: []int{6, 3}, Strides: []int{3, 2}}, "layer 1 has stride 2"},
+		{"last_output_short_of_newest_frame", Arch{Window: 30, Stride: 3, Channels: []int{4}, Kernels: []int{5}, Strides: []int{3}}, "newest frame"},
 	} {
-		if _, err := NewNet(a, rand.New(rand.NewPCG(1, 1))); err == nil {
-			t.Errorf("NewNet(%+v) accepted", a)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := NewNet(tc.arch, rand.New(rand.NewPCG(1, 1)))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("NewNet(%+v): %v, want an error about %q", tc.arch, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestDefaultArchShape(t *testing.T) {
+	n, err := NewNet(DefaultArch, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 32·6·40+32 + 2·(32·5·32+32) + 26·32+1: the figures DefaultArch's doc gives.
+	if got := n.NumParams(); got != 18849 {
+		t.Errorf("%d parameters, want 18849", got)
+	}
+	if got := n.layers[len(n.layers)-1].outT; got != 26 {
+		t.Errorf("%d final frames, want 26", got)
 	}
 }

@@ -2,10 +2,13 @@ package train
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/genie-voice/genie/wakeword/tflite"
 )
 
 // toyData makes windows where positives carry a bright stripe in channels 8..12
@@ -34,7 +37,7 @@ func toyData(n int, seed uint64, a Arch) *Dataset {
 	return d
 }
 
-var toyArch = Arch{Window: 18, Stride: 3, Channels: []int{6, 4}, Kernels: []int{3, 3}, Strides: []int{2, 2}}
+var toyArch = Arch{Window: 18, Stride: 3, Channels: []int{6, 4}, Kernels: []int{3, 3}, Strides: []int{3, 1}}
 
 func toyOpts() Opts {
 	o := DefaultOpts
@@ -56,6 +59,38 @@ func TestTrainLearnsToyTask(t *testing.T) {
 	}
 	if st := Evaluate(net, va, 2); st.ValRecall < 0.95 {
 		t.Errorf("validation recall %.3f on a separable task", st.ValRecall)
+	}
+
+	// The trained network exports, and the streaming int8 model fed each
+	// validation window from reset scores it like the float network.
+	var calib [][]int8
+	for i := range 200 {
+		calib = append(calib, tr.Row(i))
+	}
+	model, err := Export(net, calib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, err := tflite.New(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := it.Inputs()[0].Int8()
+	step := toyArch.Stride * NumFeatures
+	var maxErr float64
+	for i := range va.Len() {
+		x := va.Row(i)
+		it.Reset()
+		for s := 0; s < len(x); s += step {
+			copy(in, x[s:s+step])
+			it.Invoke()
+		}
+		got := float64(it.Outputs()[0].Uint8(0)) / 256
+		maxErr = max(maxErr, math.Abs(got-float64(net.Predict(x))))
+	}
+	t.Logf("exported model: max |int8−float| %.4f over %d validation windows", maxErr, va.Len())
+	if maxErr > 0.07 { // the tolerance of TestExportStreamsLikeFloatNet
+		t.Errorf("exported model differs from the float network by up to %.4f", maxErr)
 	}
 }
 
@@ -129,19 +164,30 @@ func TestWarpIdentityAndShift(t *testing.T) {
 }
 
 // BenchmarkTrainExample is forward plus backward of one window of the default
-// architecture (one goroutine).
+// architecture (one goroutine). The cost depends on how many ReLUs are
+// active, so it cycles through 8 randomly initialised networks and windows of
+// a recording's features.
 func BenchmarkTrainExample(b *testing.B) {
-	rng := rand.New(rand.NewPCG(1, 1))
-	n, err := NewNet(DefaultArch, rng)
-	if err != nil {
-		b.Fatal(err)
+	seq := fixtureStream(b, "hey_genie_turn_16k.wav")
+	a := DefaultArch
+	var nets []*Net
+	var works []*work
+	for i := range 8 {
+		n, err := NewNet(a, rand.New(rand.NewPCG(uint64(i), 1)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		nets, works = append(nets, n), append(works, n.newWork())
 	}
-	x := smoothWindow(rng, DefaultArch.Window)
-	w := n.newWork()
-	g := make([]float32, n.NumParams())
+	var xs [][]int8
+	for s := 0; (s+a.Window)*NumFeatures <= len(seq); s += 7 {
+		xs = append(xs, seq[s*NumFeatures:(s+a.Window)*NumFeatures])
+	}
+	g := make([]float32, nets[0].NumParams())
 	b.ReportAllocs()
-	for b.Loop() {
-		w.setInput(x)
+	for i := 0; b.Loop(); i++ {
+		n, w := nets[i%len(nets)], works[i%len(nets)]
+		w.setInput(xs[i%len(xs)])
 		_, dz := bceGrad(n.forward(w), true, 1)
 		n.backward(w, dz, g)
 	}
