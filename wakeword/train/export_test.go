@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/genie-voice/genie/wakeword/internal/tflbuild"
+
 	"github.com/genie-voice/genie/audio/wavfile"
 	"github.com/genie-voice/genie/wakeword"
 	"github.com/genie-voice/genie/wakeword/tflite"
@@ -68,8 +70,8 @@ func exportWholeWindow(n *Net, calib [][]int8) ([]byte, error) {
 	}
 	a := n.Arch
 	m := newModelGraph()
-	input := m.g.add(fbTensor{name: "input", shape: []int32{1, int32(a.Stride), NumFeatures}, typ: tInt8, q: &q.inQ})
-	m.g.inputs = []int32{input}
+	input := m.g.Add(tflbuild.Tensor{Name: "input", Shape: []int32{1, int32(a.Stride), NumFeatures}, Type: tflbuild.TypeInt8, Q: &q.inQ})
+	m.g.Inputs = []int32{input}
 	x := m.window("input", input, a.Window-a.Stride, a.Stride, []int32{NumFeatures}, q.inQ, q.zeroState(-1, a.Window-a.Stride))
 	x = m.reshape("window_4d", x, []int32{1, int32(a.Window), 1, NumFeatures}, q.inQ)
 	t := a.Window

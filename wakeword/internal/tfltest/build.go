@@ -3,9 +3,7 @@
 // error paths.
 package tfltest
 
-import (
-	flatbuffers "github.com/google/flatbuffers/go"
-)
+import "github.com/genie-voice/genie/wakeword/internal/tflbuild"
 
 // Spec describes the tiny model Build makes: input [1,Stride,40] INT8 →
 // FULLY_CONNECTED (one unit, all weights Weight, bias Bias) → LOGISTIC →
@@ -18,150 +16,39 @@ type Spec struct {
 	InType   int8  // input tensor type; 0 means INT8 (9)
 }
 
-// Tensor types and builtin codes used here (schema.fbs).
-const (
-	typeInt32 = 2
-	typeUint8 = 3
-	typeInt8  = 9
-
-	opFullyConnected = 9
-	opLogistic       = 14
-	opQuantize       = 114
-)
-
 // Build returns the flatbuffer of the model described by s.
 func Build(s Spec) []byte {
 	if s.Stride == 0 {
 		s.Stride = 3
 	}
 	if s.FCOpcode == 0 {
-		s.FCOpcode = opFullyConnected
+		s.FCOpcode = tflbuild.OpFullyConnected
 	}
 	if s.InType == 0 {
-		s.InType = typeInt8
+		s.InType = tflbuild.TypeInt8
 	}
 	depth := s.Stride * 40
-	b := flatbuffers.NewBuilder(1024)
-
-	// Buffers: 0 empty (required), 1 weights, 2 bias.
 	w := make([]byte, depth)
 	for i := range w {
 		w[i] = byte(s.Weight)
 	}
-	bias := []byte{byte(s.Bias), byte(s.Bias >> 8), byte(s.Bias >> 16), byte(s.Bias >> 24)}
-	buffers := []flatbuffers.UOffsetT{buffer(b, nil), buffer(b, w), buffer(b, bias)}
-
-	type tspec struct {
-		name  string
-		shape []int32
-		typ   int8
-		buf   uint32
-		scale float32
-		zp    int64
+	q := func(scale float32, zero int64) *tflbuild.Quant {
+		return &tflbuild.Quant{Scales: []float32{scale}, Zeros: []int64{zero}}
 	}
-	tensors := []tspec{
-		{"input", []int32{1, int32(s.Stride), 40}, s.InType, 0, 0.1, -128},
-		{"weights", []int32{1, int32(depth)}, typeInt8, 1, 0.01, 0},
-		{"bias", []int32{1}, typeInt32, 2, 0.001, 0},
-		{"fc", []int32{1, 1}, typeInt8, 0, 0.2, 0},
-		{"sigmoid", []int32{1, 1}, typeInt8, 0, 1.0 / 256, -128},
-		{"output", []int32{1, 1}, typeUint8, 0, 1.0 / 256, 0},
+	g := &tflbuild.Graph{}
+	in := g.Add(tflbuild.Tensor{Name: "input", Shape: []int32{1, int32(s.Stride), 40}, Type: s.InType, Q: q(0.1, -128)})
+	wt := g.Add(tflbuild.Tensor{Name: "weights", Shape: []int32{1, int32(depth)}, Type: tflbuild.TypeInt8, Data: w, Q: q(0.01, 0)})
+	bt := g.Add(tflbuild.Tensor{Name: "bias", Shape: []int32{1}, Type: tflbuild.TypeInt32, Data: tflbuild.Int32Bytes(s.Bias), Q: q(0.001, 0)})
+	fc := g.Add(tflbuild.Tensor{Name: "fc", Shape: []int32{1, 1}, Type: tflbuild.TypeInt8, Q: q(0.2, 0)})
+	sig := g.Add(tflbuild.Tensor{Name: "sigmoid", Shape: []int32{1, 1}, Type: tflbuild.TypeInt8, Q: q(1.0/256, -128)})
+	out := g.Add(tflbuild.Tensor{Name: "output", Shape: []int32{1, 1}, Type: tflbuild.TypeUint8, Q: q(1.0/256, 0)})
+	g.Inputs, g.Outputs = []int32{in}, []int32{out}
+	g.Ops = []tflbuild.Op{
+		{Code: s.FCOpcode, In: []int32{in, wt, bt}, Out: []int32{fc}},
+		{Code: tflbuild.OpLogistic, In: []int32{fc}, Out: []int32{sig}},
+		{Code: tflbuild.OpQuantize, In: []int32{sig}, Out: []int32{out}},
 	}
-	toffs := make([]flatbuffers.UOffsetT, len(tensors))
-	for i, t := range tensors {
-		name := b.CreateString(t.name)
-		shape := int32Vector(b, t.shape)
-		b.StartVector(4, 1, 4)
-		b.PrependFloat32(t.scale)
-		scales := b.EndVector(1)
-		b.StartVector(8, 1, 8)
-		b.PrependInt64(t.zp)
-		zps := b.EndVector(1)
-		b.StartObject(7) // QuantizationParameters
-		b.PrependUOffsetTSlot(2, scales, 0)
-		b.PrependUOffsetTSlot(3, zps, 0)
-		q := b.EndObject()
-		b.StartObject(5) // Tensor
-		b.PrependUOffsetTSlot(0, shape, 0)
-		b.PrependInt8Slot(1, t.typ, 0)
-		b.PrependUint32Slot(2, t.buf, 0)
-		b.PrependUOffsetTSlot(3, name, 0)
-		b.PrependUOffsetTSlot(4, q, 0)
-		toffs[i] = b.EndObject()
-	}
-
-	type ospec struct {
-		opcode  uint32
-		in, out []int32
-	}
-	ops := []ospec{{0, []int32{0, 1, 2}, []int32{3}}, {1, []int32{3}, []int32{4}}, {2, []int32{4}, []int32{5}}}
-	ooffs := make([]flatbuffers.UOffsetT, len(ops))
-	for i, o := range ops {
-		in, out := int32Vector(b, o.in), int32Vector(b, o.out)
-		b.StartObject(3)
-		b.PrependUint32Slot(0, o.opcode, 0)
-		b.PrependUOffsetTSlot(1, in, 0)
-		b.PrependUOffsetTSlot(2, out, 0)
-		ooffs[i] = b.EndObject()
-	}
-	tv := offsetVector(b, toffs)
-	ov := offsetVector(b, ooffs)
-	sin, sout := int32Vector(b, []int32{0}), int32Vector(b, []int32{5})
-	b.StartObject(4) // SubGraph
-	b.PrependUOffsetTSlot(0, tv, 0)
-	b.PrependUOffsetTSlot(1, sin, 0)
-	b.PrependUOffsetTSlot(2, sout, 0)
-	b.PrependUOffsetTSlot(3, ov, 0)
-	sg := b.EndObject()
-
-	codes := []int32{s.FCOpcode, opLogistic, opQuantize}
-	coffs := make([]flatbuffers.UOffsetT, len(codes))
-	for i, c := range codes {
-		b.StartObject(4) // OperatorCode
-		b.PrependInt8Slot(0, int8(min(c, 127)), 0)
-		b.PrependInt32Slot(2, 1, 1)
-		b.PrependInt32Slot(3, c, 0)
-		coffs[i] = b.EndObject()
-	}
-	cv := offsetVector(b, coffs)
-	sgv := offsetVector(b, []flatbuffers.UOffsetT{sg})
-	bv := offsetVector(b, buffers)
-	b.StartObject(5) // Model
-	b.PrependUint32Slot(0, 3, 0)
-	b.PrependUOffsetTSlot(1, cv, 0)
-	b.PrependUOffsetTSlot(2, sgv, 0)
-	b.PrependUOffsetTSlot(4, bv, 0)
-	m := b.EndObject()
-	b.FinishWithFileIdentifier(m, []byte("TFL3"))
-	return b.FinishedBytes()
-}
-
-func buffer(b *flatbuffers.Builder, data []byte) flatbuffers.UOffsetT {
-	var d flatbuffers.UOffsetT
-	if data != nil {
-		d = b.CreateByteVector(data)
-	}
-	b.StartObject(1)
-	if data != nil {
-		b.PrependUOffsetTSlot(0, d, 0)
-	}
-	return b.EndObject()
-}
-
-func int32Vector(b *flatbuffers.Builder, v []int32) flatbuffers.UOffsetT {
-	b.StartVector(4, len(v), 4)
-	for i := len(v) - 1; i >= 0; i-- {
-		b.PrependInt32(v[i])
-	}
-	return b.EndVector(len(v))
-}
-
-func offsetVector(b *flatbuffers.Builder, v []flatbuffers.UOffsetT) flatbuffers.UOffsetT {
-	b.StartVector(4, len(v), 4)
-	for i := len(v) - 1; i >= 0; i-- {
-		b.PrependUOffsetT(v[i])
-	}
-	return b.EndVector(len(v))
+	return tflbuild.Write([]*tflbuild.Graph{g}, "")
 }
 
 // Manifest returns a valid version 2 manifest for a model file name.
