@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/genie-voice/genie/audio/frontend"
@@ -14,8 +15,9 @@ import (
 // near miss) ends.
 type Stream struct {
 	Audio  []float32
-	Starts []int // sample where each target phrase starts
-	Ends   []int // sample one past each target phrase
+	Starts []int    // sample where each target phrase starts
+	Ends   []int    // sample one past each target phrase
+	Voices []string // Utt.Voice of each target phrase
 }
 
 // Seconds returns the stream's duration.
@@ -38,6 +40,7 @@ func PhraseStream(utts []Utt, speech []Utt, snrDB float64, seed uint64) *Stream 
 		}
 		s.Audio = append(s.Audio, pad...)
 		s.Starts = append(s.Starts, len(s.Audio))
+		s.Voices = append(s.Voices, u.Voice)
 		g := float32(level / max(activeRMS(u.Audio), 1e-6))
 		for _, v := range u.Audio {
 			s.Audio = append(s.Audio, g*v)
@@ -181,6 +184,7 @@ type Outcome struct {
 	Other     int     // detections outside those spans
 	Hours     float64 // stream duration
 	Latencies []float64
+	Hit       []bool // per target, whether it was detected
 }
 
 // MissRate returns the fraction of targets not detected.
@@ -208,6 +212,7 @@ func (o Outcome) MedianLatencyMs() float64 {
 func Score(s *Stream, dets []int64) Outcome {
 	o := Outcome{Targets: len(s.Ends), Hours: s.Seconds() / 3600}
 	hit := make([]bool, len(s.Ends))
+	o.Hit = hit
 	for _, d := range dets {
 		k := sort.SearchInts(s.Ends, int(d)-sampleRate) // first end ≥ d-1s
 		if k < len(s.Ends) && int(d) >= s.Starts[k] && int(d) <= s.Ends[k]+sampleRate {
@@ -221,6 +226,39 @@ func Score(s *Stream, dets []int64) Outcome {
 		o.Other++
 	}
 	return o
+}
+
+// VoiceFamily groups a voice (Voice.String form) for reporting: all espeak-ng
+// variants are one family, every other voice (mbrola, flite, festival) its own.
+func VoiceFamily(voice string) string {
+	engine, name, _ := strings.Cut(voice, ":")
+	switch {
+	case engine == "espeak-ng" && strings.HasPrefix(name, "mb-"):
+		return "mbrola:" + strings.TrimPrefix(name, "mb-")
+	case engine == "espeak-ng":
+		return engine
+	}
+	return voice
+}
+
+// MissByFamily counts, per VoiceFamily, the targets of s and how many o missed.
+func MissByFamily(s *Stream, o Outcome) map[string]FamilyMiss {
+	out := map[string]FamilyMiss{}
+	for i, v := range s.Voices {
+		f := out[VoiceFamily(v)]
+		f.Targets++
+		if i < len(o.Hit) && !o.Hit[i] {
+			f.Missed++
+		}
+		out[VoiceFamily(v)] = f
+	}
+	return out
+}
+
+// FamilyMiss is one voice family's share of a miss rate.
+type FamilyMiss struct {
+	Targets int `json:"targets"`
+	Missed  int `json:"missed"`
 }
 
 // DetectionSamples returns the sample of each detection of r.

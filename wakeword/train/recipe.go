@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -102,6 +104,8 @@ type Summary struct {
 	FalseAccepts  int      `json:"false_accepts"`
 	Hours         float64  `json:"hours"`
 	MedianLatency float64  `json:"median_latency_ms,omitempty"`
+	// ByVoice splits the targets and misses by voice family (VoiceFamily).
+	ByVoice map[string]FamilyMiss `json:"by_voice,omitempty"`
 }
 
 func summarize(o Outcome) Summary {
@@ -350,7 +354,13 @@ func TestReport(md *wakeword.Model, pools *Pools, log io.Writer) (map[string]Sum
 			sum.Targets, sum.MissRate = 0, nil
 			logf(log, "test %-16s %d false accepts in %.2f h (%.2f FA/h)\n", c.name, o.Other, o.Hours, o.FAPerHour())
 		default:
+			sum.ByVoice = MissByFamily(c.s, o)
 			logf(log, "test %-16s %v\n", c.name, o)
+			fams := slices.Sorted(maps.Keys(sum.ByVoice))
+			for _, f := range fams {
+				m := sum.ByVoice[f]
+				logf(log, "    %-28s missed %3d of %3d\n", f, m.Missed, m.Targets)
+			}
 		}
 		out[c.name] = sum
 	}
