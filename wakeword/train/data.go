@@ -24,6 +24,9 @@ type Utt struct {
 // Pools holds the raw synthesized material per split.
 type Pools struct {
 	Phrase string
+	// Key identifies what the pools were made from (PoolOpts.Key): a cache
+	// with another key is synthesized again.
+	Key    string
 	Pos    [3][]Utt // the wake phrase
 	Near   [3][]Utt // near-miss phrases
 	Speech [3][]Utt // paragraphs of ordinary speech
@@ -41,6 +44,17 @@ type PoolOpts struct {
 	Workers     int
 	Tmp         string
 	Progress    func(done, total int)
+}
+
+// Key names the material BuildPools makes from o with these voices: the
+// phrase, language, sizes, seed and every voice with its split.
+func (o PoolOpts) Key(voices []Voice) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%q %s %d %d %v %d", o.Phrase, o.Lang, o.PosPerVoice, o.PosPerOther, o.SpeechPar, o.Seed)
+	for _, v := range voices {
+		fmt.Fprintf(&b, " %s/%d", v, v.Split)
+	}
+	return b.String()
 }
 
 type synthJob struct {
@@ -88,7 +102,7 @@ func BuildPools(ctx context.Context, o PoolOpts) (*Pools, error) {
 			jobs = append(jobs, synthJob{Split(s), 2, v, ParagraphLang(rng, 3+rng.IntN(3), o.Lang), prosody()})
 		}
 	}
-	p := &Pools{Phrase: o.Phrase}
+	p := &Pools{Phrase: o.Phrase, Key: o.Key(voices)}
 	for s := range 3 {
 		p.Voices[s] = len(bySplit[s])
 	}
@@ -244,6 +258,9 @@ var kindNames = [numKinds]string{"positive", "near-miss", "speech", "noise", "mu
 
 // Dataset is a set of int8 feature windows with labels.
 type Dataset struct {
+	// Key identifies what the dataset was rendered from (pools, mix, seed);
+	// RunRecipe renders again when it differs.
+	Key    string
 	Window int
 	X      []int8 // n × Window × 40
 	Kind   []uint8
@@ -278,6 +295,24 @@ func (d *Dataset) Len() int { return len(d.Kind) }
 // Row returns example i's window.
 func (d *Dataset) Row(i int) []int8 { return d.X[i*d.Window*NumFeatures : (i+1)*d.Window*NumFeatures] }
 
+// OtherVoiceShare is the share of positive training examples drawn from
+// voices other than espeak-ng's variants (MBROLA, flite, festival). The
+// espeak-ng variants outnumber them about 3 to 1 in the pools, and a model
+// trained on uniform draws learns espeak-ng's voice along with the phrase:
+// the held-out flite voice was missed entirely.
+const OtherVoiceShare = 0.5
+
+// otherVoices returns the indexes of utts not spoken by an espeak-ng variant.
+func otherVoices(utts []Utt) []int {
+	var out []int
+	for i, u := range utts {
+		if VoiceFamily(u.Voice) != "espeak-ng" {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 // Mix says how many examples of each kind a dataset gets.
 type Mix [numKinds]int
 
@@ -293,6 +328,7 @@ func BuildDataset(ctx context.Context, p *Pools, split Split, mix Mix, window in
 		}
 	}
 	d := &Dataset{Window: window, X: make([]int8, len(kinds)*window*NumFeatures), Kind: kinds}
+	others := otherVoices(p.Pos[split])
 	var wg sync.WaitGroup
 	errs := make([]error, max(workers, 1))
 	for w := range max(workers, 1) {
@@ -309,7 +345,7 @@ func BuildDataset(ctx context.Context, p *Pools, split Split, mix Mix, window in
 					return
 				}
 				rng := rand.New(rand.NewPCG(seed, uint64(i)*2654435761+uint64(split)))
-				audio, _ := renderExample(p, split, int(kinds[i]), window, rng)
+				audio, _ := renderExample(p, split, int(kinds[i]), window, others, rng)
 				features(fe, audio, window, d.Row(i))
 			}
 		}()
@@ -328,7 +364,10 @@ func BuildDataset(ctx context.Context, p *Pools, split Split, mix Mix, window in
 
 // renderExample returns the audio of one example and, for positives, the
 // sample index where the phrase ends.
-func renderExample(p *Pools, split Split, kind, window int, rng *rand.Rand) ([]float32, int) {
+//
+// others indexes the positives not spoken by espeak-ng variants; half the
+// positive examples are drawn from them (see OtherVoiceShare).
+func renderExample(p *Pools, split Split, kind, window int, others []int, rng *rand.Rand) ([]float32, int) {
 	lead := 8000 + rng.IntN(8000)
 	n := lead + window*160 + 320
 	buf := make([]float32, n)
@@ -342,7 +381,11 @@ func renderExample(p *Pools, split Split, kind, window int, rng *rand.Rand) ([]f
 		if kind == KindNear {
 			pool = p.Near[split]
 		}
-		u := pool[rng.IntN(len(pool))].Audio
+		k := rng.IntN(len(pool))
+		if kind == KindPos && len(others) > 0 && rng.Float64() < OtherVoiceShare {
+			k = others[rng.IntN(len(others))]
+		}
+		u := pool[k].Audio
 		fg := prepare(u, rng)
 		// The phrase ends d frames before the window's end.
 		// Keep the whole phrase inside the window where it fits.

@@ -116,6 +116,34 @@ type Run struct {
 // RunEngine streams audio through the microfrontend and a wakeword.Engine with
 // the given cutoff (0 keeps the model's), in 10 ms blocks as the product does.
 func RunEngine(md *wakeword.Model, cutoff float64, audio []float32) (*Run, error) {
+	frames, err := Features(audio)
+	if err != nil {
+		return nil, err
+	}
+	return RunFrames(md, cutoff, frames)
+}
+
+// Features runs audio through a fresh microfrontend in 10 ms blocks and
+// returns its feature frames.
+func Features(audio []float32) ([]frontend.Frame, error) {
+	fe, err := frontend.New(frontend.DefaultConfig)
+	if err != nil {
+		return nil, err
+	}
+	pcm := toPCM(audio)
+	frames := make([]frontend.Frame, 0, len(pcm)/160)
+	var f frontend.Frame
+	for i := 0; i+160 <= len(pcm); i += 160 {
+		if fe.Process(pcm[i:i+160], int64(i), &f) {
+			frames = append(frames, f)
+		}
+	}
+	return frames, nil
+}
+
+// RunFrames runs a fresh wakeword.Engine with the given cutoff (0 keeps the
+// model's) over feature frames from Features.
+func RunFrames(md *wakeword.Model, cutoff float64, frames []frontend.Frame) (*Run, error) {
 	opts := wakeword.EngineOpts{}
 	if cutoff > 0 {
 		opts.Cutoffs = map[string]float64{md.Name: cutoff}
@@ -124,22 +152,13 @@ func RunEngine(md *wakeword.Model, cutoff float64, audio []float32) (*Run, error
 	if err != nil {
 		return nil, err
 	}
-	fe, err := frontend.New(frontend.DefaultConfig)
-	if err != nil {
-		return nil, err
-	}
-	pcm := toPCM(audio)
-	r := &Run{}
-	var f frontend.Frame
+	r := &Run{Scores: make([]uint8, 0, len(frames)), FrameEnd: make([]int64, 0, len(frames))}
 	var sc []wakeword.Score
-	for i := 0; i+160 <= len(pcm); i += 160 {
-		if !fe.Process(pcm[i:i+160], int64(i), &f) {
-			continue
-		}
-		r.Detections = eng.Process((*wakeword.Frame)(&f), r.Detections)
+	for i := range frames {
+		r.Detections = eng.Process((*wakeword.Frame)(&frames[i]), r.Detections)
 		sc = eng.Scores(sc[:0])
 		r.Scores = append(r.Scores, uint8(sc[0].Probability*255+0.5))
-		r.FrameEnd = append(r.FrameEnd, f.End)
+		r.FrameEnd = append(r.FrameEnd, frames[i].End)
 	}
 	return r, nil
 }

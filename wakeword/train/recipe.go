@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/genie-voice/genie/audio/frontend"
 	"github.com/genie-voice/genie/wakeword"
 )
 
@@ -40,8 +41,8 @@ func DefaultRecipe(phrase string) Recipe {
 	return Recipe{
 		Phrase: phrase, Lang: "en", OutDir: ".", WorkDir: "wakeword-train-work",
 		Train:     DefaultOpts,
-		Pools:     PoolOpts{PosPerVoice: 2, PosPerOther: 40, SpeechPar: [3]int{260, 200, 330}, Seed: 1, Workers: runtime.NumCPU()},
-		TrainMix:  Mix{KindPos: 7000, KindNear: 3500, KindSpeech: 10000, KindNoise: 1500, KindMusic: 1000},
+		Pools:     PoolOpts{PosPerVoice: 2, PosPerOther: 40, SpeechPar: [3]int{400, 400, 330}, Seed: 1, Workers: runtime.NumCPU()},
+		TrainMix:  Mix{KindPos: 14000, KindNear: 7000, KindSpeech: 20000, KindNoise: 3000, KindMusic: 2000},
 		ValMix:    Mix{KindPos: 800, KindNear: 500, KindSpeech: 1500, KindNoise: 200, KindMusic: 200},
 		Window:    3,
 		Windows:   []int{3, 4, 5},
@@ -140,8 +141,12 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 		r.Pools.Tmp = r.WorkDir
 	}
 	poolPath := filepath.Join(r.WorkDir, "pools.gob")
+	voices, err := Voices(ctx, r.Lang)
+	if err != nil {
+		return nil, err
+	}
 	pools, err := LoadPools(poolPath)
-	if err != nil || pools.Phrase != r.Phrase {
+	if err != nil || pools.Key != r.Pools.Key(voices) {
 		logf(r.Log, "synthesizing speech with local TTS voices…\n")
 		last := time.Now()
 		r.Pools.Progress = func(done, total int) {
@@ -175,7 +180,8 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 	w := r.Train.Arch.Window
 	dsPath := filepath.Join(r.WorkDir, fmt.Sprintf("data-w%d-s%d.gob", w, r.Train.Seed))
 	var sets struct{ Train, Val *Dataset }
-	if err := loadGob(dsPath, &sets); err != nil || sets.Train == nil || sets.Train.Len() != total(r.TrainMix) {
+	dsKey := fmt.Sprintf("%s | mix %v/%v seed %d other-share %g", pools.Key, r.TrainMix, r.ValMix, r.Train.Seed, OtherVoiceShare)
+	if err := loadGob(dsPath, &sets); err != nil || sets.Train == nil || sets.Train.Key != dsKey {
 		logf(r.Log, "rendering %d training and %d validation windows…\n", total(r.TrainMix), total(r.ValMix))
 		if sets.Train, err = BuildDataset(ctx, pools, SplitTrain, r.TrainMix, w, r.Train.Seed, r.Train.Workers); err != nil {
 			return nil, err
@@ -183,6 +189,7 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 		if sets.Val, err = BuildDataset(ctx, pools, SplitVal, r.ValMix, w, r.Train.Seed+1, r.Train.Workers); err != nil {
 			return nil, err
 		}
+		sets.Train.Key, sets.Val.Key = dsKey, dsKey
 		if err := saveGob(dsPath, &sets); err != nil {
 			return nil, err
 		}
@@ -212,6 +219,28 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 		neg := sets.Train.Len() - r.TrainMix[KindPos]
 		opts.PosWeight = float32(neg) / float32(max(r.TrainMix[KindPos], 1))
 	}
+	// Quantize with training windows as calibration.
+	var calib [][]int8
+	for i := 0; i < sets.Train.Len(); i += max(sets.Train.Len()/2000, 1) {
+		calib = append(calib, sets.Train.Row(i))
+	}
+	// Validation streams (clean and 10 dB phrases, ordinary speech), as
+	// feature frames once; every epoch's int8 model is scored on them.
+	val, err := newValSet(pools)
+	if err != nil {
+		return nil, err
+	}
+	opts.Validate = func(n *Net) (float64, string, error) {
+		md, err := exportModel(r, n, calib)
+		if err != nil {
+			return 0, "", err
+		}
+		ch, err := val.choose(md, r.Windows, r.TargetFAh, nil)
+		if err != nil {
+			return 0, "", err
+		}
+		return -ch.miss, fmt.Sprintf("stream miss %.3f (cutoff %.2f, window %d)", ch.miss, ch.cutoff, ch.window), nil
+	}
 	t1 := time.Now()
 	net, hist, err := Train(ctx, sets.Train, sets.Val, opts)
 	if err != nil {
@@ -221,60 +250,26 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 	rep.Params, rep.Epochs = net.NumParams(), len(hist)
 	best := math.Inf(-1)
 	for _, h := range hist {
-		if sc := h.ValRecall - 0.01*h.ValLoss; sc > best {
+		if sc := h.ValScore; sc > best {
 			best, rep.BestEpoch, rep.ValRecall = sc, h.Epoch, h.ValRecall
 		}
 	}
 
-	// Quantize with training windows as calibration.
-	var calib [][]int8
-	for i := 0; i < sets.Train.Len(); i += max(sets.Train.Len()/2000, 1) {
-		calib = append(calib, sets.Train.Row(i))
-	}
 	tfl, err := Export(net, calib)
 	if err != nil {
 		return nil, err
 	}
-	// A provisional model to pick the cutoff with.
-	man, err := Manifest(r.Phrase, r.Name+".tflite", []string{r.Lang}, 0.5, r.Window, 0, nil)
+	md, err := loadExported(r, tfl)
 	if err != nil {
 		return nil, err
 	}
-	md, err := wakeword.LoadModelBytes(r.Name, man, tfl)
-	if err != nil {
-		return nil, fmt.Errorf("train: exported model does not load: %w", err)
-	}
 	logf(r.Log, "choosing the cutoff on validation voices…\n")
-	valPos := PhraseStream(pools.Pos[SplitVal], pools.Speech[SplitVal], 0, 11)
-	valPosN := PhraseStream(pools.Pos[SplitVal], pools.Speech[SplitVal], 10, 12)
-	valNeg := SpeechStream(pools.Speech[SplitVal], 0, 13)
-	var runs [3]*Run
-	for i, s := range []*Stream{valPos, valPosN, valNeg} {
-		if runs[i], err = RunEngine(md, 1, s.Audio); err != nil {
-			return nil, err
-		}
+	ch, err := val.choose(md, r.Windows, r.TargetFAh, r.Log)
+	if err != nil {
+		return nil, err
 	}
-	// For each sliding window size, the lowest cutoff that keeps validation
-	// speech under half the target FA/h; keep the pair with the fewest misses.
-	cutoff, win, bestMiss := 0.99, r.Window, math.Inf(1)
-	for _, wsz := range r.Windows {
-		c := 0.99
-		for cc := 0.30; cc <= 0.99+1e-9; cc += 0.01 {
-			neg := Score(valNeg, runs[2].FrameSamples(Simulate(runs[2], md.Stride, wsz, cc)))
-			if neg.FAPerHour() <= r.TargetFAh/2 {
-				c = cc
-				break
-			}
-		}
-		miss := 0.0
-		for i, s := range []*Stream{valPos, valPosN} {
-			miss += Score(s, runs[i].FrameSamples(Simulate(runs[i], md.Stride, wsz, c))).MissRate()
-		}
-		logf(r.Log, "  window %d: cutoff %.2f, mean validation miss rate %.3f\n", wsz, c, miss/2)
-		if miss < bestMiss-1e-9 {
-			cutoff, win, bestMiss = c, wsz, miss
-		}
-	}
+	cutoff, win, runs := ch.cutoff, ch.window, ch.runs
+	valPos, valPosN, valNeg := val.streams[0], val.streams[1], val.streams[2]
 	r.Window = win
 	vp := Score(valPos, runs[0].FrameSamples(Simulate(runs[0], md.Stride, win, cutoff)))
 	vpn := Score(valPosN, runs[1].FrameSamples(Simulate(runs[1], md.Stride, win, cutoff)))
@@ -297,6 +292,92 @@ func total(m Mix) int {
 		n += v
 	}
 	return n
+}
+
+// valSet holds the validation streams (clean phrases, phrases at 10 dB SNR,
+// ordinary speech) and their feature frames.
+type valSet struct {
+	streams [3]*Stream
+	frames  [3][]frontend.Frame
+}
+
+func newValSet(pools *Pools) (*valSet, error) {
+	v := &valSet{streams: [3]*Stream{
+		PhraseStream(pools.Pos[SplitVal], pools.Speech[SplitVal], 0, 11),
+		PhraseStream(pools.Pos[SplitVal], pools.Speech[SplitVal], 10, 12),
+		SpeechStream(pools.Speech[SplitVal], 0, 13),
+	}}
+	for i, s := range v.streams {
+		f, err := Features(s.Audio)
+		if err != nil {
+			return nil, err
+		}
+		v.frames[i] = f
+	}
+	return v, nil
+}
+
+// cutoffChoice is a cutoff and sliding window picked on validation.
+type cutoffChoice struct {
+	cutoff float64
+	window int
+	miss   float64 // mean of the clean and 10 dB validation miss rates
+	runs   [3]*Run
+}
+
+// choose runs md over the validation streams and, for each sliding window
+// size, takes the lowest cutoff that keeps validation speech under half the
+// target FA/h; it returns the pair with the fewest misses.
+func (v *valSet) choose(md *wakeword.Model, windows []int, targetFAh float64, log io.Writer) (cutoffChoice, error) {
+	ch := cutoffChoice{cutoff: 0.99, miss: math.Inf(1)}
+	for i := range v.frames {
+		r, err := RunFrames(md, 1, v.frames[i])
+		if err != nil {
+			return ch, err
+		}
+		ch.runs[i] = r
+	}
+	neg := v.streams[2]
+	for _, wsz := range windows {
+		c := 0.99
+		for cc := 0.30; cc <= 0.99+1e-9; cc += 0.01 {
+			if Score(neg, ch.runs[2].FrameSamples(Simulate(ch.runs[2], md.Stride, wsz, cc))).FAPerHour() <= targetFAh/2 {
+				c = cc
+				break
+			}
+		}
+		miss := 0.0
+		for i, s := range v.streams[:2] {
+			miss += Score(s, ch.runs[i].FrameSamples(Simulate(ch.runs[i], md.Stride, wsz, c))).MissRate()
+		}
+		miss /= 2
+		logf(log, "  window %d: cutoff %.2f, mean validation miss rate %.3f\n", wsz, c, miss)
+		if miss < ch.miss-1e-9 {
+			ch.cutoff, ch.window, ch.miss = c, wsz, miss
+		}
+	}
+	return ch, nil
+}
+
+// exportModel quantizes n and loads it as a provisional model (cutoff 0.5).
+func exportModel(r Recipe, n *Net, calib [][]int8) (*wakeword.Model, error) {
+	tfl, err := Export(n, calib)
+	if err != nil {
+		return nil, err
+	}
+	return loadExported(r, tfl)
+}
+
+func loadExported(r Recipe, tfl []byte) (*wakeword.Model, error) {
+	man, err := Manifest(r.Phrase, r.Name+".tflite", []string{r.Lang}, 0.5, r.Window, 0, nil)
+	if err != nil {
+		return nil, err
+	}
+	md, err := wakeword.LoadModelBytes(r.Name, man, tfl)
+	if err != nil {
+		return nil, fmt.Errorf("train: exported model does not load: %w", err)
+	}
+	return md, nil
 }
 
 // writeModel2 writes the model and its manifest atomically.
