@@ -38,3 +38,34 @@ func TestMissByFamily(t *testing.T) {
 		t.Errorf("MissByFamily = %v, want %v", got, want)
 	}
 }
+
+func TestOtherVoices(t *testing.T) {
+	utts := []Utt{{Voice: "espeak-ng:en+m1"}, {Voice: "flite:rms"}, {Voice: "espeak-ng:mb-us1"}, {Voice: "espeak-ng:en-us"}, {Voice: "festival:ked_diphone"}}
+	if got, want := otherVoices(utts), []int{1, 2, 4}; !reflect.DeepEqual(got, want) {
+		t.Errorf("otherVoices = %v, want %v", got, want)
+	}
+}
+
+// The pool cache key changes with anything that changes the synthesized
+// material: sizes, seed, language, the voice list or a voice's split.
+func TestPoolKey(t *testing.T) {
+	base := PoolOpts{Phrase: "hey genie", Lang: "en", PosPerVoice: 2, PosPerOther: 40, SpeechPar: [3]int{1, 2, 3}, Seed: 1, Workers: 2}
+	voices := []Voice{{Engine: "espeak-ng", Name: "en"}, {Engine: "flite", Name: "rms", Split: SplitTest}}
+	k := base.Key(voices)
+	if k2 := (PoolOpts{Phrase: "hey genie", Lang: "en", PosPerVoice: 2, PosPerOther: 40, SpeechPar: [3]int{1, 2, 3}, Seed: 1, Workers: 8, Tmp: "/x"}).Key(voices); k2 != k {
+		t.Errorf("workers and tmp dir changed the key: %q vs %q", k, k2)
+	}
+	moved := []Voice{voices[0], {Engine: "flite", Name: "rms", Split: SplitTrain}}
+	for name, other := range map[string]string{
+		"phrase":   PoolOpts{Phrase: "hey jeannie", Lang: "en", PosPerVoice: 2, PosPerOther: 40, SpeechPar: [3]int{1, 2, 3}, Seed: 1}.Key(voices),
+		"speech":   PoolOpts{Phrase: "hey genie", Lang: "en", PosPerVoice: 2, PosPerOther: 40, SpeechPar: [3]int{1, 9, 3}, Seed: 1}.Key(voices),
+		"seed":     PoolOpts{Phrase: "hey genie", Lang: "en", PosPerVoice: 2, PosPerOther: 40, SpeechPar: [3]int{1, 2, 3}, Seed: 2}.Key(voices),
+		"voices":   base.Key(voices[:1]),
+		"split":    base.Key(moved),
+		"perOther": PoolOpts{Phrase: "hey genie", Lang: "en", PosPerVoice: 2, PosPerOther: 10, SpeechPar: [3]int{1, 2, 3}, Seed: 1}.Key(voices),
+	} {
+		if other == k {
+			t.Errorf("changing %s kept the key %q", name, k)
+		}
+	}
+}
