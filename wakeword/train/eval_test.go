@@ -1,6 +1,7 @@
 package train
 
 import (
+	"math"
 	"reflect"
 	"testing"
 )
@@ -66,6 +67,17 @@ func TestPoolKey(t *testing.T) {
 	} {
 		if other == k {
 			t.Errorf("changing %s kept the key %q", name, k)
+		}
+	}
+}
+
+// cutoffFor's value survives the manifest's rounding and maps back to the
+// same engine threshold.
+func TestCutoffFor(t *testing.T) {
+	for u := 1; u <= 254; u++ {
+		c := cutoffFor(u)
+		if got := int(math.Round(c*1000) / 1000 * 255); got != u {
+			t.Errorf("cutoffFor(%d) = %v → threshold %d", u, c, got)
 		}
 	}
 }

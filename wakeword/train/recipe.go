@@ -239,7 +239,7 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 		if err != nil {
 			return 0, "", err
 		}
-		return -ch.miss, fmt.Sprintf("stream miss %.3f (cutoff %.2f, window %d)", ch.miss, ch.cutoff, ch.window), nil
+		return -ch.miss, fmt.Sprintf("stream score %.3f (cutoff %.3f, window %d)", ch.miss, ch.cutoff, ch.window), nil
 	}
 	t1 := time.Now()
 	net, hist, err := Train(ctx, sets.Train, sets.Val, opts)
@@ -276,7 +276,7 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 	vn := Score(valNeg, runs[2].FrameSamples(Simulate(runs[2], md.Stride, win, cutoff)))
 	rep.Cutoff, rep.ValMissRate, rep.ValFAh, rep.ValHours = round4(cutoff), round4(vp.MissRate()), round4(vn.FAPerHour()), round4(vn.Hours)
 	rep.ValMissRate10dB, rep.SlidingWindow = round4(vpn.MissRate()), win
-	logf(r.Log, "cutoff %.2f, window %d: validation clean %v\n  10 dB %v\n  speech %v\n", cutoff, win, vp, vpn, vn)
+	logf(r.Log, "cutoff %.3f, window %d: validation clean %v\n  10 dB %v\n  speech %v\n", cutoff, win, vp, vpn, vn)
 
 	arena := md.ArenaBytes()
 	rep.TotalSeconds = math.Round(time.Since(t0).Seconds())
@@ -329,7 +329,7 @@ type cutoffChoice struct {
 // size, takes the lowest cutoff that keeps validation speech under half the
 // target FA/h; it returns the pair with the fewest misses.
 func (v *valSet) choose(md *wakeword.Model, windows []int, targetFAh float64, log io.Writer) (cutoffChoice, error) {
-	ch := cutoffChoice{cutoff: 0.99, miss: math.Inf(1)}
+	ch := cutoffChoice{cutoff: cutoffFor(254), miss: math.Inf(1)}
 	for i := range v.frames {
 		r, err := RunFrames(md, 1, v.frames[i])
 		if err != nil {
@@ -339,10 +339,12 @@ func (v *valSet) choose(md *wakeword.Model, windows []int, targetFAh float64, lo
 	}
 	neg := v.streams[2]
 	for _, wsz := range windows {
-		c := 0.99
-		for cc := 0.30; cc <= 0.99+1e-9; cc += 0.01 {
-			if Score(neg, ch.runs[2].FrameSamples(Simulate(ch.runs[2], md.Stride, wsz, cc))).FAPerHour() <= targetFAh/2 {
-				c = cc
+		// Every uint8 threshold the engine can use, from 0.30 up.
+		c, fah := cutoffFor(254), math.Inf(1)
+		for u := 77; u <= 254; u++ {
+			fah = Score(neg, ch.runs[2].FrameSamples(Simulate(ch.runs[2], md.Stride, wsz, cutoffFor(u)))).FAPerHour()
+			if fah <= targetFAh/2 {
+				c = cutoffFor(u)
 				break
 			}
 		}
@@ -351,13 +353,22 @@ func (v *valSet) choose(md *wakeword.Model, windows []int, targetFAh float64, lo
 			miss += Score(s, ch.runs[i].FrameSamples(Simulate(ch.runs[i], md.Stride, wsz, c))).MissRate()
 		}
 		miss /= 2
-		logf(log, "  window %d: cutoff %.2f, mean validation miss rate %.3f\n", wsz, c, miss)
+		if fah > targetFAh/2 {
+			// Even the highest cutoff wakes too often: rank below every
+			// window that meets the target, fewer false accepts first.
+			miss += 1 + fah
+		}
+		logf(log, "  window %d: cutoff %.3f, mean validation miss rate %.3f, %.2f FA/h\n", wsz, c, min(miss, 1), fah)
 		if miss < ch.miss-1e-9 {
 			ch.cutoff, ch.window, ch.miss = c, wsz, miss
 		}
 	}
 	return ch, nil
 }
+
+// cutoffFor returns a probability cutoff whose engine threshold
+// (trunc(cutoff×255)) is u, robust to the manifest's rounding to 0.001.
+func cutoffFor(u int) float64 { return math.Round((float64(u)+0.5)/255*1000) / 1000 }
 
 // exportModel quantizes n and loads it as a provisional model (cutoff 0.5).
 func exportModel(r Recipe, n *Net, calib [][]int8) (*wakeword.Model, error) {
