@@ -32,6 +32,11 @@ type Opts struct {
 	// StreamDraws is how many windows per epoch are drawn at random offsets
 	// from the training set's negative feature stream.
 	StreamDraws int
+	// EMA, when in (0, 1), keeps an exponential moving average of the
+	// weights with this decay per step; validation, early stopping and the
+	// returned network use the average, which swings far less between epochs
+	// than the raw weights.
+	EMA float64
 	// Validate, if set, scores the network after every epoch (higher is
 	// better) and replaces the window-level recall as the early-stopping and
 	// best-model criterion; note is logged with the epoch. RunRecipe sets it to
@@ -45,7 +50,7 @@ type Opts struct {
 
 // DefaultOpts is the default recipe.
 var DefaultOpts = Opts{
-	Arch: DefaultArch, MaxEpochs: 30, Patience: 5, Batch: 64, LR: 2e-3, WeightDec: 5e-2, SpecAugment: true, LRDecay: 0.9, StreamDraws: 30000,
+	Arch: DefaultArch, MaxEpochs: 30, Patience: 5, Batch: 64, LR: 2e-3, WeightDec: 5e-2, EMA: 0.999, SpecAugment: true, LRDecay: 0.9, StreamDraws: 30000,
 	PosWeight: 3, Seed: 1, Workers: 2,
 }
 
@@ -68,6 +73,7 @@ type checkpoint struct {
 	M, V      []float32
 	Step      int
 	Best      []float32
+	EMA       []float32 // exponential moving average of Params (Opts.EMA)
 	BestScore float64
 	BestEpoch int
 	History   []EpochStats
@@ -102,6 +108,9 @@ func Train(ctx context.Context, tr, va *Dataset, o Opts) (*Net, []EpochStats, er
 		default:
 			return nil, nil, err
 		}
+	}
+	if o.EMA > 0 && ck.EMA == nil {
+		ck.EMA = append([]float32(nil), net.Params...)
 	}
 	workers := max(o.Workers, 1)
 	decay := o.LRDecay
@@ -194,6 +203,12 @@ func Train(ctx context.Context, tr, va *Dataset, o Opts) (*Net, []EpochStats, er
 			sum += losses[0]
 			ck.Step++
 			adam(net.Params, grads[0], ck.M, ck.V, ck.Step, o.LR*math.Pow(decay, float64(epoch)), o.WeightDec, 1/float32(len(batch)))
+			if ck.EMA != nil {
+				d := float32(o.EMA)
+				for i, p := range net.Params {
+					ck.EMA[i] = d*ck.EMA[i] + (1-d)*p
+				}
+			}
 			if bar != nil {
 				bar.Describe(fmt.Sprintf("epoch %d/%d loss %.4f", epoch+1, o.MaxEpochs, sum/float64(min((s+1)*o.Batch, len(perm)))))
 				bar.Add(1)
@@ -202,23 +217,29 @@ func Train(ctx context.Context, tr, va *Dataset, o Opts) (*Net, []EpochStats, er
 		if bar != nil {
 			bar.Finish()
 		}
-		st := Evaluate(net, va, workers)
+		// Validation sees the averaged weights when EMA is on.
+		evalNet := net
+		if ck.EMA != nil {
+			evalNet = net.Clone()
+			copy(evalNet.Params, ck.EMA)
+		}
+		st := Evaluate(evalNet, va, workers)
 		st.Epoch, st.TrainLoss = epoch+1, sum/float64(len(perm))
-		ck.History = append(ck.History, st)
 		score := st.ValRecall - 0.01*st.ValLoss
 		note := ""
 		if o.Validate != nil {
 			var err error
-			if score, note, err = o.Validate(net); err != nil {
+			if score, note, err = o.Validate(evalNet); err != nil {
 				return nil, ck.History, err
 			}
 			note = "  " + note
 		}
 		st.ValScore = score
+		ck.History = append(ck.History, st)
 		improved := score > ck.BestScore
 		if improved {
 			ck.BestScore, ck.BestEpoch = score, epoch+1
-			ck.Best = append(ck.Best[:0], net.Params...)
+			ck.Best = append(ck.Best[:0], evalNet.Params...)
 		}
 		logf(o.Log, "epoch %2d  train loss %.4f  val loss %.4f  val recall %.3f @ %.3f%s%s\n",
 			st.Epoch, st.TrainLoss, st.ValLoss, st.ValRecall, st.ValThresh, note, map[bool]string{true: "  *best", false: ""}[improved])
