@@ -18,6 +18,25 @@ type Stream struct {
 	Starts []int    // sample where each target phrase starts
 	Ends   []int    // sample one past each target phrase
 	Voices []string // Utt.Voice of each target phrase
+	// Speech locates the ordinary-speech paragraphs of a SpeechStream, to
+	// tell which words a false accept fell on.
+	Speech []Span
+}
+
+// Span is one utterance placed in a Stream.
+type Span struct {
+	Start, End int // samples
+	Voice      string
+	Text       string
+}
+
+// SpanAt returns the speech span containing sample, or false.
+func (s *Stream) SpanAt(sample int) (Span, bool) {
+	k := sort.Search(len(s.Speech), func(i int) bool { return s.Speech[i].End > sample })
+	if k < len(s.Speech) && s.Speech[k].Start <= sample {
+		return s.Speech[k], true
+	}
+	return Span{}, false
 }
 
 // Seconds returns the stream's duration.
@@ -66,9 +85,11 @@ func SpeechStream(speech []Utt, snrDB float64, seed uint64) *Stream {
 	s := &Stream{}
 	for i, u := range speech {
 		g := float32(level / max(activeRMS(u.Audio), 1e-6))
+		start := len(s.Audio)
 		for _, v := range u.Audio {
 			s.Audio = append(s.Audio, g*v)
 		}
+		s.Speech = append(s.Speech, Span{Start: start, End: len(s.Audio), Voice: u.Voice, Text: u.Text})
 		s.Audio = append(s.Audio, make([]float32, 4000+rng.IntN(12000))...)
 		if i%10 == 9 {
 			var x []float32

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -32,21 +33,25 @@ type Recipe struct {
 	Window    int     // sliding_window_size of the manifest (chosen from Windows)
 	Windows   []int   // sliding window sizes to choose from on validation
 	TargetFAh float64 // cutoff is chosen on validation for at most this many FA/h
-	Log       io.Writer
-	Progress  io.Writer
+	// HardNegatives is how many of the training stream's highest-scoring
+	// windows each epoch retrains on (0 for none).
+	HardNegatives int
+	Log           io.Writer
+	Progress      io.Writer
 }
 
 // DefaultRecipe returns the recipe for phrase with default sizes.
 func DefaultRecipe(phrase string) Recipe {
 	return Recipe{
 		Phrase: phrase, Lang: "en", OutDir: ".", WorkDir: "wakeword-train-work",
-		Train:     DefaultOpts,
-		Pools:     PoolOpts{PosPerVoice: 2, PosPerOther: 40, SpeechPar: [3]int{400, 400, 330}, Seed: 1, Workers: runtime.NumCPU()},
-		TrainMix:  Mix{KindPos: 14000, KindNear: 7000, KindSpeech: 20000, KindNoise: 3000, KindMusic: 2000},
-		ValMix:    Mix{KindPos: 800, KindNear: 500, KindSpeech: 1500, KindNoise: 200, KindMusic: 200},
-		Window:    3,
-		Windows:   []int{3, 4, 5},
-		TargetFAh: 0.5,
+		Train:         DefaultOpts,
+		Pools:         PoolOpts{PosPerVoice: 2, PosPerOther: 40, SpeechPar: [3]int{400, 400, 330}, Seed: 1, Workers: runtime.NumCPU()},
+		TrainMix:      Mix{KindPos: 14000, KindNear: 7000, KindSpeech: 20000, KindNoise: 3000, KindMusic: 2000},
+		ValMix:        Mix{KindPos: 800, KindNear: 500, KindSpeech: 1500, KindNoise: 200, KindMusic: 200},
+		Window:        3,
+		Windows:       []int{3, 4, 5},
+		TargetFAh:     0.5,
+		HardNegatives: 3000,
 	}
 }
 
@@ -198,13 +203,19 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 	// clean and with noise at 10 and 20 dB SNR.
 	logf(r.Log, "rendering the negative speech stream…\n")
 	sets.Train.Stream = nil
+	var streamFrames []frontend.Frame // the same frames unquantized, for mining
 	for i, snr := range []float64{0, 20, 10} {
 		st := SpeechStream(pools.Speech[SplitTrain], snr, r.Train.Seed*100+uint64(i))
-		f, err := StreamFeatures(st.Audio)
+		fr, err := Features(st.Audio)
 		if err != nil {
 			return nil, err
 		}
-		sets.Train.Stream = append(sets.Train.Stream, f...)
+		streamFrames = append(streamFrames, fr...)
+		for j := range fr {
+			for _, v := range fr[j].Values {
+				sets.Train.Stream = append(sets.Train.Stream, frontend.QuantizeInput(v))
+			}
+		}
 	}
 	rep.Examples["train_speech_stream_frames"] = len(sets.Train.Stream) / NumFeatures
 	rep.Examples["train_speech_stream_draws_per_epoch"] = r.Train.StreamDraws
@@ -240,6 +251,21 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 			return 0, "", err
 		}
 		return -ch.miss, fmt.Sprintf("stream score %.3f (cutoff %.3f, window %d)", ch.miss, ch.cutoff, ch.window), nil
+	}
+	// Hard negative mining: run the int8 model over the whole training
+	// stream (about 5 s) and train the next epoch again on the windows ending
+	// where it scores highest, so the tail of negatives that sets the cutoff
+	// is what the model works on.
+	opts.HardNegatives = func(n *Net) ([]int, error) {
+		md, err := exportModel(r, n, calib)
+		if err != nil {
+			return nil, err
+		}
+		run, err := RunFrames(md, 1, streamFrames)
+		if err != nil {
+			return nil, err
+		}
+		return hardWindows(run.Scores, md.Stride, w, r.HardNegatives), nil
 	}
 	t1 := time.Now()
 	net, hist, err := Train(ctx, sets.Train, sets.Val, opts)
@@ -366,6 +392,37 @@ func (v *valSet) choose(md *wakeword.Model, windows []int, targetFAh float64, lo
 	return ch, nil
 }
 
+// hardWindows returns the window offsets (frames) ending at the k highest
+// scores of a run over a training stream, at most one per half second so one
+// loud confusion does not take every slot; only scores above 1/255 count.
+func hardWindows(scores []uint8, stride, window, k int) []int {
+	type peak struct {
+		frame int
+		score uint8
+	}
+	var peaks []peak
+	for i := stride - 1; i < len(scores); i += stride {
+		if scores[i] > 1 && i >= window-1 {
+			peaks = append(peaks, peak{i, scores[i]})
+		}
+	}
+	sort.SliceStable(peaks, func(a, b int) bool { return peaks[a].score > peaks[b].score })
+	taken := map[int]bool{}
+	var out []int
+	for _, p := range peaks {
+		if len(out) == k {
+			break
+		}
+		if taken[p.frame/50] {
+			continue
+		}
+		taken[p.frame/50] = true
+		out = append(out, p.frame-window+1)
+	}
+	sort.Ints(out)
+	return out
+}
+
 // cutoffFor returns a probability cutoff whose engine threshold
 // (trunc(cutoff×255)) is u, robust to the manifest's rounding to 0.001.
 func cutoffFor(u int) float64 { return math.Round((float64(u)+0.5)/255*1000) / 1000 }
@@ -445,6 +502,11 @@ func TestReport(md *wakeword.Model, pools *Pools, log io.Writer) (map[string]Sum
 		case strings.HasPrefix(c.name, "speech"):
 			sum.Targets, sum.MissRate = 0, nil
 			logf(log, "test %-16s %d false accepts in %.2f h (%.2f FA/h)\n", c.name, o.Other, o.Hours, o.FAPerHour())
+			for _, d := range run.DetectionSamples() {
+				if sp, ok := c.s.SpanAt(int(d) - sampleRate/2); ok {
+					logf(log, "    at %s in %s: %q\n", time.Duration(d)*time.Second/sampleRate, sp.Voice, sp.Text)
+				}
+			}
 		default:
 			sum.ByVoice = MissByFamily(c.s, o)
 			logf(log, "test %-16s %v\n", c.name, o)

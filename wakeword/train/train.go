@@ -37,6 +37,12 @@ type Opts struct {
 	// returned network use the average, which swings far less between epochs
 	// than the raw weights.
 	EMA float64
+	// HardNegatives, if set, is called after every epoch with the network
+	// being validated and returns offsets (in frames) of windows of the
+	// training set's negative Stream that it scores highest; the next epoch
+	// trains on each HardRepeat times besides the random draws.
+	HardNegatives func(n *Net) ([]int, error)
+	HardRepeat    int
 	// Validate, if set, scores the network after every epoch (higher is
 	// better) and replaces the window-level recall as the early-stopping and
 	// best-model criterion; note is logged with the epoch. RunRecipe sets it to
@@ -50,7 +56,7 @@ type Opts struct {
 
 // DefaultOpts is the default recipe.
 var DefaultOpts = Opts{
-	Arch: DefaultArch, MaxEpochs: 30, Patience: 5, Batch: 64, LR: 2e-3, WeightDec: 5e-2, EMA: 0.999, SpecAugment: true, LRDecay: 0.9, StreamDraws: 30000,
+	Arch: DefaultArch, MaxEpochs: 30, Patience: 5, Batch: 64, LR: 2e-3, WeightDec: 5e-2, EMA: 0.999, HardRepeat: 3, SpecAugment: true, LRDecay: 0.9, StreamDraws: 30000,
 	PosWeight: 3, Seed: 1, Workers: 2,
 }
 
@@ -74,6 +80,7 @@ type checkpoint struct {
 	Step      int
 	Best      []float32
 	EMA       []float32 // exponential moving average of Params (Opts.EMA)
+	Hard      []int     // window offsets (frames) into the training stream from Opts.HardNegatives
 	BestScore float64
 	BestEpoch int
 	History   []EpochStats
@@ -141,6 +148,14 @@ func Train(ctx context.Context, tr, va *Dataset, o Opts) (*Net, []EpochStats, er
 			offs = make([]int, o.StreamDraws)
 			for i := range offs {
 				offs[i] = erng.IntN(frames + 1)
+			}
+			// The previous epoch's hardest negatives, each HardRepeat times.
+			for _, h := range ck.Hard {
+				if h >= 0 && h <= frames {
+					for range max(o.HardRepeat, 1) {
+						offs = append(offs, h)
+					}
+				}
 			}
 		}
 		perm := erng.Perm(tr.Len() + len(offs))
@@ -236,6 +251,14 @@ func Train(ctx context.Context, tr, va *Dataset, o Opts) (*Net, []EpochStats, er
 		}
 		st.ValScore = score
 		ck.History = append(ck.History, st)
+		if o.HardNegatives != nil {
+			h, err := o.HardNegatives(evalNet)
+			if err != nil {
+				return nil, ck.History, err
+			}
+			ck.Hard = h
+			logf(o.Log, "  %d hard negative windows for the next epoch\n", len(h))
+		}
 		improved := score > ck.BestScore
 		if improved {
 			ck.BestScore, ck.BestEpoch = score, epoch+1
