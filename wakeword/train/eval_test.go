@@ -87,8 +87,8 @@ func TestHardWindows(t *testing.T) {
 	scores[110] = 200 // inference frames are 2, 5, 8, …
 	scores[113] = 250 // same half second as 110: only the higher counts
 	scores[200] = 90
-	scores[260] = 1 // too low to count
-	scores[50] = 255 // before a whole window has been seen
+	scores[260] = 1   // too low to count
+	scores[50] = 255  // before a whole window has been seen
 	scores[301] = 255 // not an inference frame
 	got := hardWindows(scores, 3, 105, 10)
 	if want := []int{113 - 104, 200 - 104}; !reflect.DeepEqual(got, want) {
