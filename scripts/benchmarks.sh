@@ -9,5 +9,5 @@ count=${1:-3}
 echo "# $(date -u +%FT%TZ) $(uname -m) $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 go test -run XXX -count "$count" -benchtime 1s \
-  -bench 'Baseline|LoopBlock|StackBlock|VADBlock|FullBandBlock|FrontendBlock|ModelStep|EngineStep|Resample48kTo16kBlock|MixBlock|Converter48kStereoBlock|AudioChunk$|DecoderFeed|Ring12|APA102Show12' \
-  ./internal/benchbase ./internal/runtime ./wakeword ./audio ./audio/vad ./audio/frontend ./dialog/wyoming ./hal/...
+  -bench 'Baseline|LoopBlock|StackBlock|VADBlock|FullBandBlock|FrontendBlock|ModelStep|EngineStep|Resample48kTo16kBlock|MixBlock|Converter48kStereoBlock|AudioChunk$|DecoderFeed|Ring12|APA102Show12|HeyGenieFrame' \
+  ./internal/benchbase ./internal/runtime ./wakeword ./wakeword/models ./audio ./audio/vad ./audio/frontend ./dialog/wyoming ./hal/...
