@@ -12,6 +12,9 @@
 #                                  wake-word runs.
 # testdata/okay_nabu_turn_16k.wav  "okay nabu" then "what time is it", for runs with
 #                                  microWakeWord's okay_nabu model.
+# testdata/xiao_jing_ling_turn_16k.wav  "小精灵" then "现在几点" (what time is it) by
+#                                  espeak-ng's Mandarin voice with the f2 variant (a
+#                                  held-out voice for the trained xiao_jing_ling model).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=testdata
@@ -53,3 +56,8 @@ fixture 1.5 "$tmp/hey_cmd.wav" 2.0 "$out/hey_genie_turn_16k.wav"
 say en-us 150 "Okay nabu." "$tmp/nabu.wav"
 sox -R -D "$tmp/nabu.wav" "$tmp/gap.wav" "$tmp/what_time.wav" "$tmp/nabu_cmd.wav"
 fixture 1.5 "$tmp/nabu_cmd.wav" 2.5 "$out/okay_nabu_turn_16k.wav"
+
+say cmn-latn-pinyin+f2 150 "小精灵。" "$tmp/xjl.wav"
+say cmn-latn-pinyin+f2 160 "现在几点？" "$tmp/xjl_cmd.wav"
+sox -R -D "$tmp/xjl.wav" "$tmp/gap.wav" "$tmp/xjl_cmd.wav" "$tmp/xjl_turn.wav"
+fixture 1.5 "$tmp/xjl_turn.wav" 2.0 "$out/xiao_jing_ling_turn_16k.wav"
