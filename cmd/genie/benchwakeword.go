@@ -29,13 +29,12 @@ var defaultBenchModels = []string{"alexa", "hey_jarvis", "hey_mycroft", "okay_na
 func runBenchWakeword(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench wakeword", stderr)
 	var refs stringList
-	cutoffs := cutoffFlag{}
-	windows := windowFlag{}
+	cutoffs, windows := map[string]float64{}, map[string]int{}
 	fs.Var(&refs, "model", "model name (in DATA/models, see genie wakeword fetch) or manifest path; repeatable (default: "+strings.Join(defaultBenchModels, ", ")+")")
 	labelsPath := fs.String("labels", "", "labels CSV: file,phrase,start_s,end_s[,condition] (default DIR/labels.csv)")
 	vad := fs.String("vad", "", "VAD model gating detections, name or manifest path (default none, as ESPHome without vad)")
-	fs.Var(cutoffs, "cutoff", "override a model's probability cutoff, name=0..1 (repeatable)")
-	fs.Var(windows, "window", "override a model's sliding window (outputs averaged), name=1..100 (repeatable)")
+	fs.Var(cutoffFlag(cutoffs), "cutoff", "override a model's probability cutoff, name=0..1 (repeatable)")
+	fs.Var(windowFlag(windows), "window", "override a model's sliding window (outputs averaged), name=1..100 (repeatable)")
 	refractory := fs.Duration("refractory", 0, "cool-off after start and each detection (0 = ESPHome's 1 s, negative = none)")
 	jobs := fs.Int("jobs", 1, "files processed in parallel")
 	jsonOut := fs.Bool("json", false, "print the report as JSON (with the full DET sweep)")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"strconv"
@@ -14,42 +13,38 @@ type stringList []string
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
-// cutoffFlag collects name=probability pairs.
-type cutoffFlag map[string]float64
+// perModelFlag collects repeatable name=value pairs (--cutoff okay_nabu=0.9).
+type perModelFlag[T any] struct {
+	m     map[string]T
+	what  string // what the value is, for the error: "probability"
+	parse func(string) (T, error)
+}
 
-func (c cutoffFlag) String() string { return fmt.Sprint(map[string]float64(c)) }
-func (c cutoffFlag) Set(s string) error {
+func (f perModelFlag[T]) String() string { return fmt.Sprint(f.m) }
+func (f perModelFlag[T]) Set(s string) error {
 	name, v, ok := strings.Cut(s, "=")
 	if !ok {
-		return errors.New("want name=probability")
+		return fmt.Errorf("want name=%s", f.what)
 	}
-	p, err := strconv.ParseFloat(v, 64)
+	x, err := f.parse(v)
 	if err != nil {
 		return err
 	}
-	c[name] = p
+	f.m[name] = x
 	return nil
 }
 
-// windowFlag collects name=inferences pairs (sliding-window overrides).
-type windowFlag map[string]int
+// cutoffFlag collects name=probability pairs into m.
+func cutoffFlag(m map[string]float64) perModelFlag[float64] {
+	return perModelFlag[float64]{m, "probability", func(v string) (float64, error) { return strconv.ParseFloat(v, 64) }}
+}
 
-func (c windowFlag) String() string { return fmt.Sprint(map[string]int(c)) }
-func (c windowFlag) Set(s string) error {
-	name, v, ok := strings.Cut(s, "=")
-	if !ok {
-		return errors.New("want name=inferences")
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return err
-	}
-	c[name] = n
-	return nil
+// windowFlag collects name=inferences pairs (sliding-window overrides) into m.
+func windowFlag(m map[string]int) perModelFlag[int] {
+	return perModelFlag[int]{m, "inferences", strconv.Atoi}
 }
 
 var (
 	_ flag.Value = (*stringList)(nil)
-	_ flag.Value = cutoffFlag(nil)
-	_ flag.Value = windowFlag(nil)
+	_ flag.Value = perModelFlag[int]{}
 )

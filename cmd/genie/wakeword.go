@@ -28,13 +28,12 @@ func init() {
 func runWakewordTest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("wakeword test", stderr)
 	var refs stringList
-	cutoffs := cutoffFlag{}
-	windows := windowFlag{}
+	cutoffs, windows := map[string]float64{}, map[string]int{}
 	fs.Var(&refs, "model", "wake-word model: manifest path or name in --models-dir (repeatable)")
 	vad := fs.String("vad", "", "VAD model gating detections: manifest path or name (default none)")
 	dir := fs.String("models-dir", defaultModelsDir(), "directory of manifests for models given by name ($GENIE_MODELS)")
-	fs.Var(cutoffs, "cutoff", "override a model's probability cutoff, name=0..1 (repeatable)")
-	fs.Var(windows, "window", "override a model's sliding window (outputs averaged), name=1..100 (repeatable)")
+	fs.Var(cutoffFlag(cutoffs), "cutoff", "override a model's probability cutoff, name=0..1 (repeatable)")
+	fs.Var(windowFlag(windows), "window", "override a model's sliding window (outputs averaged), name=1..100 (repeatable)")
 	jsonOut := fs.Bool("json", false, "print one JSON object per line: {file, model, time_s, probability}")
 	trace := fs.Bool("trace", false, "also print every inference step's probability")
 	fs.Usage = func() {
