@@ -1,6 +1,6 @@
 // Package models holds the wake-word models genie trains itself from text
-// (scripts/train-hey-genie.sh, genie wakeword train) and embeds, so a fresh
-// machine wakes without a download.
+// (scripts/train-hey-genie.sh, scripts/train-xiao-jing-ling.sh, genie wakeword
+// train) and embeds, so a fresh machine wakes without a download.
 package models
 
 import (
@@ -15,6 +15,10 @@ var (
 	heyGenieJSON []byte
 	//go:embed hey_genie.tflite
 	heyGenieTFLite []byte
+	//go:embed xiao_jing_ling.json
+	xiaoJingLingJSON []byte
+	//go:embed xiao_jing_ling.tflite
+	xiaoJingLingTFLite []byte
 )
 
 // HeyGenie loads the embedded "hey genie" model (name "hey_genie"): a streaming
@@ -23,9 +27,16 @@ func HeyGenie() (*wakeword.Model, error) {
 	return wakeword.LoadModelBytes("hey_genie", heyGenieJSON, heyGenieTFLite)
 }
 
+// XiaoJingLing loads the embedded Mandarin "小精灵" (xiao jing ling) model, name
+// "xiao_jing_ling", trained like HeyGenie on espeak-ng's Mandarin voices.
+func XiaoJingLing() (*wakeword.Model, error) {
+	return wakeword.LoadModelBytes("xiao_jing_ling", xiaoJingLingJSON, xiaoJingLingTFLite)
+}
+
 // builtin are the embedded models by name.
 var builtin = map[string]func() (*wakeword.Model, error){
-	"hey_genie": HeyGenie,
+	"hey_genie":      HeyGenie,
+	"xiao_jing_ling": XiaoJingLing,
 }
 
 // Load loads the model ref names: a manifest path as given, else NAME.json in
@@ -44,7 +55,7 @@ func Load(ref, modelsDir string) (*wakeword.Model, error) {
 }
 
 // Names returns the names of the embedded models.
-func Names() []string { return []string{"hey_genie"} }
+func Names() []string { return []string{"hey_genie", "xiao_jing_ling"} }
 
 // Lookup loads the embedded model called name; ok is false if there is none.
 func Lookup(name string) (m *wakeword.Model, ok bool, err error) {

@@ -27,56 +27,65 @@ func fixture(t *testing.T, name string) []float32 {
 	return x
 }
 
-func TestHeyGenieLoadsFromEmbedAndDisk(t *testing.T) {
-	md, err := HeyGenie()
-	if err != nil {
-		t.Fatal(err)
-	}
-	disk, err := wakeword.LoadModel("hey_genie.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if md.Stride != 3 || disk.Stride != 3 || md.Cutoff() != disk.Cutoff() {
-		t.Errorf("embedded %v stride %d, disk %v stride %d", md, md.Stride, disk, disk.Stride)
-	}
-	if n := md.ModelBytes(); n > 100<<10 {
-		t.Errorf("model is %d bytes, over 100 KB", n)
+func TestBuiltinsLoadFromEmbedAndDisk(t *testing.T) {
+	for _, name := range Names() {
+		md, ok, err := Lookup(name)
+		if !ok || err != nil {
+			t.Fatalf("%s: built in %v, %v", name, ok, err)
+		}
+		disk, err := wakeword.LoadModel(name + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if md.Name != name || md.Stride != 3 || disk.Stride != 3 || md.Cutoff() != disk.Cutoff() {
+			t.Errorf("embedded %v stride %d, disk %v stride %d", md, md.Stride, disk, disk.Stride)
+		}
+		if n := md.ModelBytes(); n > 100<<10 {
+			t.Errorf("%s: model is %d bytes, over 100 KB", name, n)
+		}
 	}
 }
 
-// TestHeyGenieFixtures runs the testdata turns through the front end and the
-// engine at the manifest's cutoff: "Hey genie." (1.5 s .. about 2.4 s) wakes
-// once; the other turns never do.
-func TestHeyGenieFixtures(t *testing.T) {
-	md, err := HeyGenie()
-	if err != nil {
-		t.Fatal(err)
-	}
+// TestBuiltinFixtures runs the testdata turns through the front end and the
+// engine at each built-in model's cutoff: its own phrase ("Hey genie." from
+// 1.5 s, "小精灵" from 1.5 s by a held-out Mandarin voice) wakes it once; no
+// other turn does.
+func TestBuiltinFixtures(t *testing.T) {
+	files := []string{"hey_genie_turn_16k.wav", "xiao_jing_ling_turn_16k.wav", "turn_what_time_16k.wav", "okay_nabu_turn_16k.wav"}
 	for _, tc := range []struct {
-		file     string
-		wakes    int
+		model    string
+		own      string
 		from, to float64 // seconds
 	}{
-		{"hey_genie_turn_16k.wav", 1, 1.6, 3.2},
-		{"turn_what_time_16k.wav", 0, 0, 0},
-		{"okay_nabu_turn_16k.wav", 0, 0, 0},
+		{"hey_genie", "hey_genie_turn_16k.wav", 1.6, 3.2},
+		{"xiao_jing_ling", "xiao_jing_ling_turn_16k.wav", 1.6, 3.5},
 	} {
-		t.Run(tc.file, func(t *testing.T) {
-			run, err := train.RunEngine(md, 0, fixture(t, tc.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(run.Detections) != tc.wakes {
-				t.Fatalf("%d detections %v, want %d", len(run.Detections), run.Detections, tc.wakes)
-			}
-			for _, d := range run.Detections {
-				s := float64(d.Sample) / 16000
-				if s < tc.from || s > tc.to {
-					t.Errorf("detection at %.2f s, want %.1f..%.1f s", s, tc.from, tc.to)
+		md, _, err := Lookup(tc.model)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, file := range files {
+			t.Run(tc.model+"/"+file, func(t *testing.T) {
+				run, err := train.RunEngine(md, 0, fixture(t, file))
+				if err != nil {
+					t.Fatal(err)
 				}
-				t.Logf("detection at %.2f s, probability %.2f", s, d.Probability)
-			}
-		})
+				want := 0
+				if file == tc.own {
+					want = 1
+				}
+				if len(run.Detections) != want {
+					t.Fatalf("%d detections %v, want %d", len(run.Detections), run.Detections, want)
+				}
+				for _, d := range run.Detections {
+					s := float64(d.Sample) / 16000
+					if s < tc.from || s > tc.to {
+						t.Errorf("detection at %.2f s, want %.1f..%.1f s", s, tc.from, tc.to)
+					}
+					t.Logf("detection at %.2f s, probability %.2f", s, d.Probability)
+				}
+			})
+		}
 	}
 }
 
