@@ -272,21 +272,21 @@ type Dataset struct {
 // StreamFeatures runs audio through a fresh microfrontend and returns all its
 // quantized feature frames (frames×40).
 func StreamFeatures(audio []float32) ([]int8, error) {
-	fe, err := frontend.New(frontend.DefaultConfig)
+	frames, err := Features(audio)
 	if err != nil {
 		return nil, err
 	}
-	pcm := toPCM(audio)
-	out := make([]int8, 0, len(pcm)/160*NumFeatures)
-	var f frontend.Frame
-	for i := 0; i+160 <= len(pcm); i += 160 {
-		if fe.Process(pcm[i:i+160], int64(i), &f) {
-			for _, v := range f.Values {
-				out = append(out, frontend.QuantizeInput(v))
-			}
+	return appendQuantized(make([]int8, 0, len(frames)*NumFeatures), frames), nil
+}
+
+// appendQuantized appends the model inputs of frames (frames×40 int8) to dst.
+func appendQuantized(dst []int8, frames []frontend.Frame) []int8 {
+	for i := range frames {
+		for _, v := range frames[i].Values {
+			dst = append(dst, frontend.QuantizeInput(v))
 		}
 	}
-	return out, nil
+	return dst
 }
 
 // Len returns the number of examples.

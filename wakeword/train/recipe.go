@@ -211,11 +211,7 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 			return nil, err
 		}
 		streamFrames = append(streamFrames, fr...)
-		for j := range fr {
-			for _, v := range fr[j].Values {
-				sets.Train.Stream = append(sets.Train.Stream, frontend.QuantizeInput(v))
-			}
-		}
+		sets.Train.Stream = appendQuantized(sets.Train.Stream, fr)
 	}
 	rep.Examples["train_speech_stream_frames"] = len(sets.Train.Stream) / NumFeatures
 	rep.Examples["train_speech_stream_draws_per_epoch"] = r.Train.StreamDraws

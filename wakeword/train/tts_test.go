@@ -14,11 +14,17 @@ import (
 func needTool(t *testing.T, tool string) {
 	t.Helper()
 	if _, err := exec.LookPath(tool); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not installed (CI must install it: see .ci/run)", tool)
-		}
-		t.Skipf("%s not installed", tool)
+		skipUnlessCI(t, tool+" not installed")
 	}
+}
+
+// skipUnlessCI skips the test for why, or fails it when CI=true.
+func skipUnlessCI(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s (CI must install it: see .ci/run)", why)
+	}
+	t.Skip(why)
 }
 
 // installed reports why v cannot be used on this machine, or "".
@@ -51,10 +57,7 @@ func TestSynthesizeEachEngine(t *testing.T) {
 	} {
 		t.Run(tc.v.Engine+"_"+tc.v.Name, func(t *testing.T) {
 			if why := installed(tc.v); why != "" {
-				if os.Getenv("CI") == "true" {
-					t.Fatalf("%s (CI must install it: see .ci/run)", why)
-				}
-				t.Skip(why)
+				skipUnlessCI(t, why)
 			}
 			var durs []time.Duration
 			for _, o := range []SynthOpts{{Speed: 120, Pitch: 30, Range: 20}, {Speed: 200, Pitch: 70, Range: 80}} {

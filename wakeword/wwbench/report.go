@@ -171,18 +171,35 @@ func NewReport(res *Result) *Report {
 	return r
 }
 
+// replayer scores one model's recorded traces at other settings.
+type replayer struct {
+	res    *Result
+	mi     int
+	phrase string
+	fds    []FileDetections
+	frames []int32
+}
+
+func newReplayer(res *Result, mi int, phrase string) *replayer {
+	return &replayer{res: res, mi: mi, phrase: phrase, fds: make([]FileDetections, len(res.Files))}
+}
+
+// metrics replays every file with the given window and cutoff threshold.
+func (r *replayer) metrics(window int, cutoff uint8) Metrics {
+	for i := range r.res.Files {
+		f := &r.res.Files[i]
+		r.frames = Replay(&f.Traces[r.mi], len(f.Ends), window, cutoff, r.res.Refractory, f.VADOn, r.frames[:0])
+		r.fds[i] = f.detections(r.frames)
+	}
+	return Evaluate(r.phrase, r.fds)
+}
+
 // windowSweep replays model mi at its cutoff with every window 1..maxWin.
 func windowSweep(res *Result, mi int, phrase string, maxWin int) []WindowPoint {
-	fds := make([]FileDetections, len(res.Files))
-	var frames []int32
+	r := newReplayer(res, mi, phrase)
 	var pts []WindowPoint
 	for win := 1; win <= maxWin; win++ {
-		for i := range res.Files {
-			f := &res.Files[i]
-			frames = Replay(&f.Traces[mi], len(f.Ends), win, res.Cutoffs[mi], res.Refractory, f.VADOn, frames[:0])
-			fds[i] = f.detections(frames)
-		}
-		m := Evaluate(phrase, fds)
+		m := r.metrics(win, res.Cutoffs[mi])
 		pts = append(pts, WindowPoint{Window: win, MissRate: m.MissRate, FAPerHour: m.FAPerHour, OtherPerHour: m.OtherPerHour,
 			LatencyMedian: m.LatencyMedian, LatencyP95: m.LatencyP95})
 	}
@@ -191,17 +208,10 @@ func windowSweep(res *Result, mi int, phrase string, maxWin int) []WindowPoint {
 
 // sweep replays model mi at every cutoff 1..254.
 func sweep(res *Result, mi int, phrase string) []DETPoint {
-	window := res.Windows[mi]
-	fds := make([]FileDetections, len(res.Files))
-	var frames []int32
+	r := newReplayer(res, mi, phrase)
 	var det []DETPoint
 	for c := 1; c < 255; c++ {
-		for i := range res.Files {
-			f := &res.Files[i]
-			frames = Replay(&f.Traces[mi], len(f.Ends), window, uint8(c), res.Refractory, f.VADOn, frames[:0])
-			fds[i] = f.detections(frames)
-		}
-		m := Evaluate(phrase, fds)
+		m := r.metrics(res.Windows[mi], uint8(c))
 		det = append(det, DETPoint{CutoffU8: uint8(c), Cutoff: float64(c) / 255, MissRate: m.MissRate, FAPerHour: m.FAPerHour, OtherPerHour: m.OtherPerHour})
 	}
 	return det
