@@ -131,16 +131,8 @@ func quantize(n *Net, calib [][]int8) (*qnet, error) {
 			wScale: make([]float32, l.outC), bScale: make([]float32, l.outC),
 			out: tflbuild.Quant{Scales: []float32{act}, Zeros: []int64{-128}}}
 		for oc := range l.outC {
-			ws := p[l.w+oc*win:][:win]
-			var m float32
-			for _, v := range ws {
-				m = max(m, float32(math.Abs(float64(v))))
-			}
-			s := max(m/127, 1e-9)
+			s := quantizeSymmetric(c.w[oc*win:][:win], p[l.w+oc*win:][:win])
 			c.wScale[oc], c.bScale[oc] = s, prevScale*s
-			for i, v := range ws {
-				c.w[oc*win+i] = byte(int8(clampRound(float64(v/s), -127, 127)))
-			}
 			bs := float64(prevScale) * float64(s)
 			binary.LittleEndian.PutUint32(c.b[4*oc:], uint32(int32(clampRound(float64(p[l.b+oc])/bs, math.MinInt32, math.MaxInt32))))
 		}
@@ -148,21 +140,27 @@ func quantize(n *Net, calib [][]int8) (*qnet, error) {
 		q.zeroActs = append(q.zeroActs, append([]float32(nil), w.acts[li+1][(l.outT-1)*l.outC:]...))
 		prevScale = act
 	}
-	fw := p[n.fcW:][:n.fcIn]
-	var m float32
-	for _, v := range fw {
-		m = max(m, float32(math.Abs(float64(v))))
-	}
-	fsc := max(m/127, 1e-9)
 	q.fcW = make([]byte, n.fcIn)
-	for i, v := range fw {
-		q.fcW[i] = byte(int8(clampRound(float64(v/fsc), -127, 127)))
-	}
+	fsc := quantizeSymmetric(q.fcW, p[n.fcW:][:n.fcIn])
 	q.fcB = make([]byte, 4)
 	binary.LittleEndian.PutUint32(q.fcB, uint32(int32(clampRound(float64(p[n.fcW+n.fcIn])/(float64(prevScale)*float64(fsc)), math.MinInt32, math.MaxInt32))))
 	q.fcWQ = tflbuild.Quant{Scales: []float32{fsc}, Zeros: []int64{0}}
 	q.fcBQ = tflbuild.Quant{Scales: []float32{prevScale * fsc}, Zeros: []int64{0}}
 	return q, nil
+}
+
+// quantizeSymmetric writes w as int8 in −127..127 with one scale (the largest
+// magnitude over 127) into dst and returns the scale.
+func quantizeSymmetric(dst []byte, w []float32) float32 {
+	var m float32
+	for _, v := range w {
+		m = max(m, float32(math.Abs(float64(v))))
+	}
+	s := max(m/127, 1e-9)
+	for i, v := range w {
+		dst[i] = byte(int8(clampRound(float64(v/s), -127, 127)))
+	}
+	return s
 }
 
 // zeroState returns frames frames of the int8 output of conv layer li (the
