@@ -80,18 +80,27 @@ type convKernel struct {
 	depthwise        bool
 }
 
+// weightedOperands checks the operands of a CONV_2D, DEPTHWISE_CONV_2D or
+// FULLY_CONNECTED op (input, weights, optional bias → output) common to all
+// three: int8 activations and a writable output. bias is nil when absent.
+func weightedOperands(sg *subgraph, op *rawOp) (input, filter, bias, output *Tensor, err error) {
+	if err = arity(op, 2, 3, 1); err != nil {
+		return
+	}
+	input, filter, bias, output = in(sg, op, 0), in(sg, op, 1), in(sg, op, 2), out(sg, op, 0)
+	if err = needAct(input, "input", Int8); err != nil {
+		return
+	}
+	if err = needAct(output, "output", Int8); err != nil {
+		return
+	}
+	err = needOutput(output, "output")
+	return
+}
+
 func (b *builder) conv(sg *subgraph, op *rawOp, depthwise bool) (kernel, error) {
-	if err := arity(op, 2, 3, 1); err != nil {
-		return nil, err
-	}
-	input, filter, bias, output := in(sg, op, 0), in(sg, op, 1), in(sg, op, 2), out(sg, op, 0)
-	if err := needAct(input, "input", Int8); err != nil {
-		return nil, err
-	}
-	if err := needAct(output, "output", Int8); err != nil {
-		return nil, err
-	}
-	if err := needOutput(output, "output"); err != nil {
+	input, filter, bias, output, err := weightedOperands(sg, op)
+	if err != nil {
 		return nil, err
 	}
 	if filter.Type != Int8 || !filter.constant {
@@ -430,17 +439,8 @@ type fcKernel struct {
 }
 
 func (b *builder) fullyConnected(sg *subgraph, op *rawOp) (kernel, error) {
-	if err := arity(op, 2, 3, 1); err != nil {
-		return nil, err
-	}
-	input, filter, bias, output := in(sg, op, 0), in(sg, op, 1), in(sg, op, 2), out(sg, op, 0)
-	if err := needAct(input, "input", Int8); err != nil {
-		return nil, err
-	}
-	if err := needAct(output, "output", Int8); err != nil {
-		return nil, err
-	}
-	if err := needOutput(output, "output"); err != nil {
+	input, filter, bias, output, err := weightedOperands(sg, op)
+	if err != nil {
 		return nil, err
 	}
 	if filter.Type != Int8 || !filter.constant || len(filter.Shape) != 2 {
