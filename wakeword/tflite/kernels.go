@@ -515,18 +515,27 @@ type copyKernel struct{ src, dst []int8 }
 
 func (k *copyKernel) eval(*Interpreter) { copy(k.dst, k.src) }
 
+// copyOperands checks the data operand and output of an op that moves int8 or
+// uint8 bytes without arithmetic (RESHAPE, STRIDED_SLICE): lo..hi inputs,
+// one output of the input's type.
+func copyOperands(sg *subgraph, op *rawOp, lo, hi int) (input, output *Tensor, err error) {
+	if err = arity(op, lo, hi, 1); err != nil {
+		return
+	}
+	input, output = in(sg, op, 0), out(sg, op, 0)
+	if err = needAct(input, "input", Int8, Uint8); err != nil {
+		return
+	}
+	if err = needAct(output, "output", input.Type); err != nil {
+		return
+	}
+	err = needOutput(output, "output")
+	return
+}
+
 func (b *builder) reshape(sg *subgraph, op *rawOp) (kernel, error) {
-	if err := arity(op, 1, 2, 1); err != nil {
-		return nil, err
-	}
-	input, output := in(sg, op, 0), out(sg, op, 0)
-	if err := needAct(input, "input", Int8, Uint8); err != nil {
-		return nil, err
-	}
-	if err := needAct(output, "output", input.Type); err != nil {
-		return nil, err
-	}
-	if err := needOutput(output, "output"); err != nil {
+	input, output, err := copyOperands(sg, op, 1, 2)
+	if err != nil {
 		return nil, err
 	}
 	if input.Elements() != output.Elements() {

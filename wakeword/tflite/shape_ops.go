@@ -23,17 +23,8 @@ func constInt32s(t *Tensor, what string) ([]int32, error) {
 }
 
 func (b *builder) stridedSlice(sg *subgraph, op *rawOp) (kernel, error) {
-	if err := arity(op, 4, 4, 1); err != nil {
-		return nil, err
-	}
-	input, output := in(sg, op, 0), out(sg, op, 0)
-	if err := needAct(input, "input", Int8, Uint8); err != nil {
-		return nil, err
-	}
-	if err := needAct(output, "output", input.Type); err != nil {
-		return nil, err
-	}
-	if err := needOutput(output, "output"); err != nil {
+	input, output, err := copyOperands(sg, op, 4, 4)
+	if err != nil {
 		return nil, err
 	}
 	rank := len(input.Shape)
