@@ -9,6 +9,7 @@ import (
 
 	"github.com/genie-voice/genie/audio/frontend"
 	"github.com/genie-voice/genie/wakeword"
+	"github.com/genie-voice/genie/wakeword/wwbench"
 )
 
 // Stream is a long test recording with the places where the wake phrase (or a
@@ -132,6 +133,9 @@ type Run struct {
 	Detections []wakeword.Detection
 	Scores     []uint8 // newest raw output at every feature frame
 	FrameEnd   []int64 // sample one past each feature frame
+	// Trace is the engine's inferences (frame and raw output), for replaying
+	// other cutoffs and windows (Simulate). Empty in hand-built runs.
+	Trace wwbench.Trace
 }
 
 // RunEngine streams audio through the microfrontend and a wakeword.Engine with
@@ -179,42 +183,36 @@ func RunFrames(md *wakeword.Model, cutoff float64, frames []frontend.Frame) (*Ru
 		r.Detections = eng.Process((*wakeword.Frame)(&frames[i]), r.Detections)
 		sc = eng.Scores(sc[:0])
 		r.Scores = append(r.Scores, uint8(sc[0].Probability*255+0.5))
+		if sc[0].Fresh {
+			r.Trace.At = append(r.Trace.At, int32(i))
+			r.Trace.Out = append(r.Trace.Out, r.Scores[i])
+		}
 		r.FrameEnd = append(r.FrameEnd, frames[i].End)
 	}
 	return r, nil
 }
 
 // Simulate replays ESPHome's detection logic (sliding window average above
-// cutoff, one second of cool-off at start and after each detection) on
-// recorded raw scores for another cutoff, and returns the frames that fire.
+// cutoff, one second of cool-off at start and after each detection) on a
+// recorded run for another cutoff and window, and returns the frames that
+// fire. It is wwbench.Replay, the same replay genie bench uses, so a cutoff
+// chosen here is the one the Engine applies. A run without a Trace (built by
+// hand) is taken to have inferred every stride-th frame.
 func Simulate(r *Run, stride, window int, cutoff float64) []int {
-	cu := int(cutoff * 255) // ESPHome truncates
-	ring := make([]int, window)
-	last, ignore := 0, -wakeword.MinSlicesBeforeDetection
-	var fired []int
-	for i, s := range r.Scores {
-		fresh := i%stride == stride-1
-		if fresh {
-			last = (last + 1) % window
-			ring[last] = int(s)
-		}
-		if ring[last] < cu {
-			ignore = min(ignore+1, 0)
-		}
-		if !fresh || ignore < 0 {
-			continue
-		}
-		sum := 0
-		for _, v := range ring {
-			sum += v
-		}
-		if sum > cu*window {
-			fired = append(fired, i)
-			clear(ring)
-			ignore = -wakeword.MinSlicesBeforeDetection
+	tr := &r.Trace
+	if len(tr.At) == 0 {
+		tr = &wwbench.Trace{}
+		for i := stride - 1; i < len(r.Scores); i += stride {
+			tr.At = append(tr.At, int32(i))
+			tr.Out = append(tr.Out, r.Scores[i])
 		}
 	}
-	return fired
+	fired := wwbench.Replay(tr, len(r.Scores), window, wwbench.CutoffU8(cutoff), wakeword.MinSlicesBeforeDetection, nil, nil)
+	out := make([]int, len(fired))
+	for i, f := range fired {
+		out[i] = int(f)
+	}
+	return out
 }
 
 // Outcome summarises detections on a stream.
