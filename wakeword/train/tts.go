@@ -46,6 +46,10 @@ type Voice struct {
 	Engine string // "espeak-ng", "flite" or "festival"
 	Name   string // e.g. "en-us+m3", "mb-us1", "slt", "ked_diphone"
 	Split  Split
+	// Accent is the orthography ("cs", "it", "fi", "ru", "hi", "ca") English
+	// text is respelled in for a festival voice of another language (see
+	// Respell); "" for voices that read English.
+	Accent string
 	group  string // voices of one group (same variant / speaker) share a split
 }
 
@@ -124,6 +128,9 @@ func otherVoice(engine, name string) Voice {
 //	mbrola via espeak-ng  mb-us1 train, mb-us3 train, mb-en1 val, mb-us2 test
 //	flite                 kal kal16 awb train, slt val, rms test
 //	festival (text2wave)  kal_diphone ked_diphone train, cmu_us_slt_arctic_hts val
+//	festival, accented    English respelled for Czech, Italian, Finnish, Russian,
+//	                      Hindi and Catalan voices (accentVoices): czech_ph and
+//	                      lp_diphone val, the other nine train
 //
 // Engines or voices that are not installed are left out. Mandarin has espeak-ng
 // voices only.
@@ -174,6 +181,13 @@ func Voices(ctx context.Context, lang string) ([]Voice, error) {
 				vs = append(vs, otherVoice("festival", f))
 			}
 		}
+		if lang == "en" {
+			for _, a := range accentVoices {
+				if festivalInstalled(a.name) {
+					vs = append(vs, Voice{Engine: "festival", Name: a.name, Split: a.split, Accent: a.lang, group: a.speaker})
+				}
+			}
+		}
 	}
 	return vs, nil
 }
@@ -219,21 +233,12 @@ func synthCmd(ctx context.Context, v Voice, text string, o SynthOpts, path strin
 		}
 		return exec.CommandContext(ctx, "flite", append(args, "-t", text, "-o", path)...), nil
 	case "festival":
-		if !knownVoice(festivalVoices, v.Name) {
+		if _, ok := accentOf(v.Name); !ok && !knownVoice(festivalVoices, v.Name) {
 			return nil, fmt.Errorf("train: unknown festival voice %q", v.Name)
 		}
-		// Evaluated after the voice's own setup, so they override it. The
-		// HTS voice ignores festival's F0 model: only its speed varies.
 		args := []string{"-F", strconv.Itoa(audio.SampleRate), "-o", path, "-eval", "(voice_" + v.Name + ")"}
-		if strings.HasSuffix(v.Name, "_hts") {
-			args = append(args, "-eval", "(set! hts_engine_params (append hts_engine_params '((\"-r\" "+fmtf(float64(max(o.Speed, 60))/175, 2)+"))))")
-		} else {
-			std := "15"
-			if o.Range > 0 {
-				std = fmtf(10+0.4*float64(o.Range), 0)
-			}
-			args = append(args, "-eval", "(Parameter.set 'Duration_Stretch "+stretch+")",
-				"-eval", "(set! int_lr_params '((target_f0_mean "+f0+") (target_f0_std "+std+") (model_f0_mean 170) (model_f0_std 34)))")
+		for _, e := range festivalSettings(v, o) {
+			args = append(args, "-eval", e)
 		}
 		cmd := exec.CommandContext(ctx, "text2wave", args...)
 		cmd.Stdin = strings.NewReader(text)
@@ -263,6 +268,14 @@ func Synthesize(ctx context.Context, v Voice, text string, o SynthOpts, tmp stri
 	path := f.Name()
 	f.Close()
 	defer os.Remove(path)
+	if v.Accent != "" {
+		if text, err = Respell(ctx, text, v.Accent); err == nil {
+			text, err = festivalText(text, v.Accent)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 	cmd, err := synthCmd(ctx, v, text, o, path)
 	if err != nil {
 		return nil, err

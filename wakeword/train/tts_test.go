@@ -37,7 +37,7 @@ func installed(v Voice) string {
 		return tool + " not installed"
 	}
 	if v.Engine == "festival" && !festivalInstalled(v.Name) {
-		return "festival voice " + v.Name + " not installed (apt-get install festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts)"
+		return "festival voice " + v.Name + " not installed (apt-get install festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts " + AccentPackages + ")"
 	}
 	return ""
 }
