@@ -50,9 +50,12 @@ type PoolOpts struct {
 // phrase, language, sizes, seed and every voice with its split.
 func (o PoolOpts) Key(voices []Voice) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%q %s %d %d %v %d", o.Phrase, o.Lang, o.PosPerVoice, o.PosPerOther, o.SpeechPar, o.Seed)
+	fmt.Fprintf(&b, "%q %s %d %d %v %d speech-other-share %g", o.Phrase, o.Lang, o.PosPerVoice, o.PosPerOther, o.SpeechPar, o.Seed, OtherVoiceShare)
 	for _, v := range voices {
 		fmt.Fprintf(&b, " %s/%d", v, v.Split)
+		if v.Accent != "" {
+			fmt.Fprintf(&b, "/%s%d", v.Accent, respellVersion)
+		}
 	}
 	return b.String()
 }
@@ -83,21 +86,40 @@ func BuildPools(ctx context.Context, o PoolOpts) (*Pools, error) {
 		return SynthOpts{Speed: 120 + rng.IntN(90), Pitch: 20 + rng.IntN(60), Range: 10 + rng.IntN(80)}
 	}
 	punct := []string{"", ".", "!", "?", ","}
+	accentNear := map[string][]string{}
 	for _, v := range voices {
 		n := o.PosPerVoice
-		if v.Engine != "espeak-ng" || strings.HasPrefix(v.Name, "mb-") {
+		if isOtherVoice(v) {
 			n = o.PosPerOther
 		}
 		for range n {
 			jobs = append(jobs, synthJob{v.Split, 0, v, o.Phrase + punct[rng.IntN(len(punct))], prosody()})
 		}
+		nv := near
+		if v.Accent != "" {
+			if nv, err = accentNearMisses(ctx, o.Phrase, near, v.Accent, accentNear); err != nil {
+				return nil, err
+			}
+		}
 		for range max(n/2, 1) {
-			jobs = append(jobs, synthJob{v.Split, 1, v, near[rng.IntN(len(near))], prosody()})
+			jobs = append(jobs, synthJob{v.Split, 1, v, nv[rng.IntN(len(nv))], prosody()})
 		}
 	}
+	// Ordinary speech is drawn half from the non-espeak voices, as the
+	// positives are (OtherVoiceShare): otherwise their timbre alone would
+	// hint at the wake phrase.
 	for s := range 3 {
+		var others []Voice
+		for _, v := range bySplit[s] {
+			if isOtherVoice(v) {
+				others = append(others, v)
+			}
+		}
 		for range o.SpeechPar[s] {
 			vs := bySplit[s]
+			if len(others) > 0 && rng.Float64() < OtherVoiceShare {
+				vs = others
+			}
 			v := vs[rng.IntN(len(vs))]
 			jobs = append(jobs, synthJob{Split(s), 2, v, ParagraphLang(rng, 3+rng.IntN(3), o.Lang), prosody()})
 		}
@@ -108,6 +130,7 @@ func BuildPools(ctx context.Context, o PoolOpts) (*Pools, error) {
 	}
 	res := make([]Utt, len(jobs))
 	errs := make([]error, len(jobs))
+	units := synthUnits(jobs)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	next, done := 0, 0
@@ -117,23 +140,30 @@ func BuildPools(ctx context.Context, o PoolOpts) (*Pools, error) {
 			defer wg.Done()
 			for {
 				mu.Lock()
-				i := next
+				u := next
 				next++
 				mu.Unlock()
-				if i >= len(jobs) || ctx.Err() != nil {
+				if u >= len(units) || ctx.Err() != nil {
 					return
 				}
-				j := jobs[i]
-				a, err := Synthesize(ctx, j.v, j.text, j.o, o.Tmp)
-				if err == nil {
-					if j.kind != 2 {
+				idx := units[u]
+				texts := make([]string, len(idx))
+				opts := make([]SynthOpts, len(idx))
+				for k, i := range idx {
+					texts[k], opts[k] = jobs[i].text, jobs[i].o
+				}
+				v := jobs[idx[0]].v
+				audio, uerrs := SynthesizeBatch(ctx, v, texts, opts, o.Tmp)
+				for k, i := range idx {
+					a := audio[k]
+					if uerrs[k] == nil && jobs[i].kind != 2 {
 						a = trimSilence(a)
 					}
-					res[i] = Utt{Audio: a, Voice: j.v.String(), Text: j.text}
+					res[i] = Utt{Audio: a, Voice: v.String(), Text: jobs[i].text}
+					errs[i] = uerrs[k]
 				}
-				errs[i] = err
 				mu.Lock()
-				done++
+				done += len(idx)
 				if o.Progress != nil {
 					o.Progress(done, len(jobs))
 				}
@@ -169,6 +199,61 @@ func BuildPools(ctx context.Context, o PoolOpts) (*Pools, error) {
 		}
 	}
 	return p, nil
+}
+
+// synthUnits groups jobs into units of work: festival jobs of one voice in
+// batches of festivalBatchSize (one festival process each, see
+// SynthesizeBatch), every other job alone. Units keep the jobs' order.
+func synthUnits(jobs []synthJob) [][]int {
+	var units [][]int
+	open := map[string]int{} // festival voice → index of its unit being filled
+	for i, j := range jobs {
+		if j.v.Engine != "festival" {
+			units = append(units, []int{i})
+			continue
+		}
+		u, ok := open[j.v.Name]
+		if !ok || len(units[u]) == festivalBatchSize {
+			u = len(units)
+			units = append(units, nil)
+			open[j.v.Name] = u
+		}
+		units[u] = append(units[u], i)
+	}
+	return units
+}
+
+// isOtherVoice reports whether v is one of the few voices that are not an
+// espeak-ng variant (MBROLA, flite, festival).
+func isOtherVoice(v Voice) bool { return v.Engine != "espeak-ng" || strings.HasPrefix(v.Name, "mb-") }
+
+// accentNearMisses returns the near misses whose respelling in lang differs
+// from the phrase's: an accent that merges two English vowels can make a near
+// miss the phrase itself ("hey genie" and "hey geenie" are both "ei gini" in
+// Italian). Results are memoized in memo by language.
+func accentNearMisses(ctx context.Context, phrase string, near []string, lang string, memo map[string][]string) ([]string, error) {
+	if l, ok := memo[lang]; ok {
+		return l, nil
+	}
+	want, err := Respell(ctx, phrase, lang)
+	if err != nil {
+		return nil, err
+	}
+	var keep []string
+	for _, n := range near {
+		r, err := Respell(ctx, n, lang)
+		if err != nil {
+			return nil, err
+		}
+		if r != want {
+			keep = append(keep, n)
+		}
+	}
+	if len(keep) == 0 {
+		return nil, fmt.Errorf("train: every near miss of %q sounds like it when respelled for %s", phrase, lang)
+	}
+	memo[lang] = keep
+	return keep, nil
 }
 
 // filterHomophones drops near misses that espeak-ng pronounces exactly like the

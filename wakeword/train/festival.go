@@ -1,0 +1,132 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/genie-voice/genie/audio"
+	"github.com/genie-voice/genie/audio/wavfile"
+)
+
+// festivalBatchSize is how many utterances one festival process speaks.
+const festivalBatchSize = 32
+
+// SynthesizeBatch speaks texts with one voice, each with its own prosody, and
+// returns the audio (16 kHz mono, ±1) and error of each. Festival voices speak
+// them in one festival process: a text2wave call spends most of its 0.4–2 s
+// loading the voice (the Russian unit-selection voice is 180 MB), so one
+// process per utterance made synthesis the slowest stage of training. The
+// batch gives every utterance the settings, hooks and resampling text2wave
+// would, so the audio is the same; an utterance the batch did not finish is
+// spoken again on its own, which also reports its error. Other engines start
+// quickly and speak one utterance per process.
+func SynthesizeBatch(ctx context.Context, v Voice, texts []string, opts []SynthOpts, tmp string) ([][]float32, []error) {
+	out := make([][]float32, len(texts))
+	errs := make([]error, len(texts))
+	if v.Engine == "festival" && len(texts) > 1 {
+		festivalBatch(ctx, v, texts, opts, tmp, out, errs)
+	}
+	for i := range texts {
+		if out[i] == nil && ctx.Err() == nil {
+			out[i], errs[i] = Synthesize(ctx, v, texts[i], opts[i], tmp)
+		}
+	}
+	return out, errs
+}
+
+// festivalBatch fills out[i] for every utterance one festival process spoke.
+func festivalBatch(ctx context.Context, v Voice, texts []string, opts []SynthOpts, tmp string, out [][]float32, errs []error) {
+	if _, ok := accentOf(v.Name); !ok && !knownVoice(festivalVoices, v.Name) {
+		return // Synthesize reports the unknown voice
+	}
+	dir, err := os.MkdirTemp(tmp, "festival-*")
+	if err != nil {
+		return
+	}
+	defer os.RemoveAll(dir)
+	var s strings.Builder
+	// What text2wave does before synthesis: init and its hook list (here
+	// saving each utterance of a text to <job>-<k>.wav instead of appending
+	// to one file); then, per text, the voice and the settings.
+	fmt.Fprintf(&s, "(load (path-append datadir \"init.scm\"))\n(gc-status nil)\n")
+	fmt.Fprintf(&s, "(defvar genie_out \"\")\n(defvar genie_k 0)\n")
+	fmt.Fprintf(&s, "(define (genie_save utt)\n  (utt.wave.resample utt %d)\n  (utt.save.wave utt (format nil \"%%s-%%d.wav\" genie_out genie_k) 'riff)\n  (set! genie_k (+ genie_k 1)))\n", audio.SampleRate)
+	s.WriteString("(set! tts_hooks (list utt.synth genie_save))\n")
+	for i, text := range texts {
+		if v.Accent != "" {
+			if text, err = Respell(ctx, text, v.Accent); err == nil {
+				text, err = festivalText(text, v.Accent)
+			}
+			if err != nil {
+				errs[i] = err
+				continue
+			}
+		}
+		txt := filepath.Join(dir, strconv.Itoa(i)+".txt")
+		if os.WriteFile(txt, []byte(text), 0o644) != nil {
+			continue
+		}
+		// Selecting the voice again resets what the last utterance's
+		// settings changed (its data stays loaded). The Czech voices draw
+		// intonation from festival's random numbers, first sizing their range
+		// with 100 draws: reseeding (a fresh festival is seeded with 1) and
+		// forgetting that range replays what a fresh text2wave draws.
+		fmt.Fprintf(&s, "(voice_%s)\n(srand 1)\n(set! czech-rand-range nil)\n", v.Name)
+		for _, e := range festivalSettings(v, opts[i]) {
+			s.WriteString(e + "\n")
+		}
+		fmt.Fprintf(&s, "(set! genie_out %q)\n(set! genie_k 0)\n(tts_file %q (tts_find_text_mode %q auto-text-mode-alist))\n(format t \"genie-done %d\\n\")\n",
+			filepath.Join(dir, strconv.Itoa(i)), txt, txt, i)
+	}
+	script := filepath.Join(dir, "batch.scm")
+	if os.WriteFile(script, []byte(s.String()), 0o644) != nil {
+		return
+	}
+	cmd := exec.CommandContext(ctx, "festival", "--script", script)
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	_ = cmd.Run() // a failed utterance ends the batch; the rest are redone one by one
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		i, err := strconv.Atoi(strings.TrimPrefix(line, "genie-done "))
+		if !strings.HasPrefix(line, "genie-done ") || err != nil || i < 0 || i >= len(texts) {
+			continue
+		}
+		var pcm []int16
+		var format audio.Format
+		for k := 0; ; k++ {
+			c, err := wavfile.Load(filepath.Join(dir, fmt.Sprintf("%d-%d.wav", i, k)))
+			if err != nil {
+				break
+			}
+			format = c.Format
+			pcm = append(pcm, c.Samples...)
+		}
+		if len(pcm) == 0 {
+			continue
+		}
+		if a, err := toCanonical(audio.Clip{Format: format, Samples: pcm}); err == nil {
+			out[i] = a
+		}
+	}
+}
+
+// festivalSettings returns the Scheme expressions that set an utterance's
+// prosody for v, evaluated after the voice's own setup so they override it.
+// The HTS voices ignore festival's F0 model: only their speed varies.
+func festivalSettings(v Voice, o SynthOpts) []string {
+	if strings.HasSuffix(v.Name, "_hts") {
+		return []string{"(set! hts_engine_params (append hts_engine_params '((\"-r\" " + fmtf(float64(max(o.Speed, 60))/175, 2) + "))))"}
+	}
+	std := "15"
+	if o.Range > 0 {
+		std = fmtf(10+0.4*float64(o.Range), 0)
+	}
+	return []string{"(Parameter.set 'Duration_Stretch " + fmtf(175/float64(max(o.Speed, 60)), 2) + ")",
+		"(set! int_lr_params '((target_f0_mean " + fmtf(80+1.2*float64(o.Pitch), 0) + ") (target_f0_std " + std + ") (model_f0_mean 170) (model_f0_std 34)))"}
+}
