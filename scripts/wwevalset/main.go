@@ -10,16 +10,19 @@
 //
 // Usage:
 //
-//	go run ./scripts/wwevalset -out /tmp/wweval [-seed 1] [-per-phrase 50] [-negative 65m] [-j 2]
+//	go run ./scripts/wwevalset -out /tmp/wweval [-seed 1] [-per-phrase 50] [-negative 65m] [-j 2] [-heldout]
 //
 // Voices: espeak-ng English voices with its variants, speeds and pitches;
 // the MBROLA voices mb-us1, mb-us2, mb-us3, mb-en1 when installed (Debian
 // contrib/non-free: mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1); flite's
 // built-in voices. Every random choice comes from -seed, so the same tools give
-// the same files. Audio is 16 kHz mono 16-bit.
+// the same files. Audio is 16 kHz mono 16-bit. -heldout keeps only the voices
+// genie's wake-word trainer never trains or validates on, for comparing its
+// models with others on unseen voices.
 package main
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"flag"
@@ -37,6 +40,7 @@ import (
 
 	"github.com/genie-voice/genie/audio"
 	"github.com/genie-voice/genie/audio/wavfile"
+	"github.com/genie-voice/genie/wakeword/train"
 )
 
 const rate = 16000
@@ -58,6 +62,7 @@ func main() {
 	perPhrase := flag.Int("per-phrase", 50, "utterances per phrase; each is written clean and at 10 dB SNR")
 	negative := flag.Duration("negative", 65*time.Minute, "length of negative audio")
 	jobs := flag.Int("j", 2, "parallel synthesizer jobs")
+	held := flag.Bool("heldout", false, "only the voices genie's wake-word trainer holds out for testing (espeak-ng test variants, mb-us2, flite rms)")
 	list := flag.String("phrases", strings.Join(phrases, ","), "comma-separated phrases to speak (known: alexa, hey jarvis, hey mycroft, okay nabu, hey genie)")
 	flag.Parse()
 	phrases = nil
@@ -73,7 +78,15 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*out, *seed, *perPhrase, *negative, *jobs); err != nil {
+	var keep func(voice) bool
+	if *held {
+		var err error
+		if keep, err = heldOut(); err != nil {
+			fmt.Fprintf(os.Stderr, "wwevalset: %v\n", err)
+			os.Exit(1)
+		}
+	}
+	if err := run(*out, *seed, *perPhrase, *negative, *jobs, keep); err != nil {
 		fmt.Fprintf(os.Stderr, "wwevalset: %v\n", err)
 		os.Exit(1)
 	}
@@ -87,7 +100,9 @@ type voice struct {
 
 func (v voice) String() string { return v.engine + ":" + v.name }
 
-func voices() []voice {
+// voices returns the synthesizer settings to draw from; keep, when not nil,
+// selects some of them.
+func voices(keep func(voice) bool) []voice {
 	var vs []voice
 	langs := []string{"en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-029", "en-us-nyc", "en-gb-x-gbclan", "en-gb-x-gbcwmd"}
 	variants := []string{"", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f5",
@@ -100,26 +115,62 @@ func voices() []voice {
 			if va != "" {
 				n += "+" + va
 			}
-			vs = append(vs, voice{"espeak-ng", n})
+			if v := (voice{"espeak-ng", n}); keep == nil || keep(v) {
+				vs = append(vs, v)
+			}
 		}
 	}
+	nEspeak := len(vs)
 	// The MBROLA and flite voices are few but sound the most natural: repeat
 	// them so that about half the utterances use one of them.
 	var more []voice
 	for _, mb := range []string{"us1", "us2", "us3", "en1"} {
 		if _, err := os.Stat("/usr/share/mbrola/" + mb); err == nil {
-			more = append(more, voice{"espeak-ng", "mb-" + mb})
+			if v := (voice{"espeak-ng", "mb-" + mb}); keep == nil || keep(v) {
+				more = append(more, v)
+			}
 		}
 	}
 	if _, err := exec.LookPath("flite"); err == nil {
 		for _, f := range []string{"kal", "kal16", "awb", "rms", "slt"} {
-			more = append(more, voice{"flite", f})
+			if v := (voice{"flite", f}); keep == nil || keep(v) {
+				more = append(more, v)
+			}
 		}
 	}
-	for i := 0; len(more) > 0 && i < len(langs)*len(variants); i++ {
+	for i := 0; len(more) > 0 && i < nEspeak; i++ {
 		vs = append(vs, more[i%len(more)])
 	}
 	return vs
+}
+
+// heldOut keeps the voices genie's wake-word trainer holds out for its test
+// split (train.Voices: espeak-ng variants by name, MBROLA and flite voices by
+// speaker), so that a bench on the set measures the trained models on voices
+// they never heard, side by side with models trained elsewhere.
+func heldOut() (func(voice) bool, error) {
+	vs, err := train.Voices(context.Background(), "en")
+	if err != nil {
+		return nil, err
+	}
+	variants, names := map[string]bool{}, map[string]bool{}
+	for _, v := range vs {
+		if v.Split != train.SplitTest {
+			continue
+		}
+		if base, va, ok := strings.Cut(v.Name, "+"); v.Engine == "espeak-ng" && ok && !strings.HasPrefix(base, "mb-") {
+			variants[va] = true
+		} else if v.Engine != "espeak-ng" || strings.HasPrefix(v.Name, "mb-") {
+			names[v.Name] = true
+		}
+	}
+	return func(v voice) bool {
+		if v.engine == "espeak-ng" && !strings.HasPrefix(v.name, "mb-") {
+			_, va, ok := strings.Cut(v.name, "+")
+			return ok && variants[va]
+		}
+		return names[v.name]
+	}, nil
 }
 
 // say renders text with v at speed s (1 = normal) and pitch p (0..99, espeak)
@@ -301,7 +352,7 @@ type item struct {
 	voices     string
 }
 
-func run(out string, seed uint64, perPhrase int, negative time.Duration, jobs int) error {
+func run(out string, seed uint64, perPhrase int, negative time.Duration, jobs int, keep func(voice) bool) error {
 	for _, d := range []string{"pos", "neg"} {
 		if err := os.MkdirAll(filepath.Join(out, d), 0o755); err != nil {
 			return err
@@ -313,7 +364,10 @@ func run(out string, seed uint64, perPhrase int, negative time.Duration, jobs in
 	}
 	defer os.RemoveAll(tmp)
 	r := rand.New(rand.NewPCG(seed, 0x5eed))
-	vs := voices()
+	vs := voices(keep)
+	if len(vs) == 0 {
+		return errors.New("no voices installed")
+	}
 	noiseKinds := []string{"white", "pink", "babble"}
 
 	// Babble talkers: a pool of paragraphs by different voices.

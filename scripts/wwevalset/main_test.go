@@ -39,10 +39,10 @@ func TestSmallSetIsDeterministic(t *testing.T) {
 		}
 	}
 	a, b := t.TempDir(), t.TempDir()
-	if err := run(a, 3, 1, 30*time.Second, 2); err != nil {
+	if err := run(a, 3, 1, 30*time.Second, 2, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := run(b, 3, 1, 30*time.Second, 1); err != nil {
+	if err := run(b, 3, 1, 30*time.Second, 1, nil); err != nil {
 		t.Fatal(err)
 	}
 	ha, hb := hashTree(t, a), hashTree(t, b)
@@ -66,5 +66,48 @@ func TestSmallSetIsDeterministic(t *testing.T) {
 	}
 	if len(rows) != 1+9 || rows[0][0] != "file" || rows[1][1] != "alexa" || rows[len(rows)-1][1] != "-" {
 		t.Errorf("labels %v", rows)
+	}
+}
+
+// -heldout keeps exactly the voices the wake-word trainer tests on.
+func TestHeldOutVoices(t *testing.T) {
+	for _, tool := range []string{"espeak-ng", "flite"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s missing", tool)
+			}
+			t.Skipf("%s missing: skipping", tool)
+		}
+	}
+	keep, err := heldOut()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		v    voice
+		want bool
+	}{
+		{voice{"flite", "rms"}, true},
+		{voice{"espeak-ng", "mb-us2"}, true},
+		{voice{"espeak-ng", "en-us+Lee"}, true},
+		{voice{"espeak-ng", "en-gb+whisperf"}, true},
+		{voice{"flite", "awb"}, false}, // trains
+		{voice{"flite", "slt"}, false}, // validates
+		{voice{"espeak-ng", "en-us"}, false},
+		{voice{"espeak-ng", "en-us+m3"}, false},
+		{voice{"espeak-ng", "mb-us1"}, false},
+	} {
+		if got := keep(tc.v); got != tc.want {
+			t.Errorf("heldOut(%v) = %v, want %v", tc.v, got, tc.want)
+		}
+	}
+	vs := voices(keep)
+	if len(vs) == 0 {
+		t.Fatal("no held-out voices")
+	}
+	for _, v := range vs {
+		if !keep(v) {
+			t.Errorf("voices(heldOut) returned %v", v)
+		}
 	}
 }
