@@ -82,6 +82,9 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 		}
 		r.Pools.PosPerVoice = max(int(float64(r.Pools.PosPerVoice)**scale+0.5), 1)
 		r.Pools.PosPerOther = max(int(float64(r.Pools.PosPerOther)**scale+0.5), 1)
+		if r.Pools.PosPerTrainVoice > 0 {
+			r.Pools.PosPerTrainVoice = max(int(float64(r.Pools.PosPerTrainVoice)**scale+0.5), 1)
+		}
 	}
 	r.Log, r.Progress = stdout, stderr
 	start := time.Now()

@@ -38,12 +38,16 @@ type PoolOpts struct {
 	Phrase      string
 	Lang        string // "en" or "cmn" (also "zh")
 	PosPerVoice int    // wake phrase utterances per espeak-ng voice
-	PosPerOther int    // per mbrola/flite voice (few voices, more prosody variants)
-	SpeechPar   [3]int // paragraphs of ordinary speech per split
-	Seed        uint64
-	Workers     int
-	Tmp         string
-	Progress    func(done, total int)
+	// PosPerTrainVoice is PosPerVoice for the training split's espeak-ng
+	// voices (more prosody per voice to learn from; validation and test keep
+	// PosPerVoice); 0 means PosPerVoice.
+	PosPerTrainVoice int
+	PosPerOther      int    // per mbrola/flite voice (few voices, more prosody variants)
+	SpeechPar        [3]int // paragraphs of ordinary speech per split
+	Seed             uint64
+	Workers          int
+	Tmp              string
+	Progress         func(done, total int)
 }
 
 // Key names the material BuildPools makes from o with these voices: the
@@ -51,6 +55,9 @@ type PoolOpts struct {
 func (o PoolOpts) Key(voices []Voice) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%q %s %d %d %v %d speech-other-share %g", o.Phrase, o.Lang, o.PosPerVoice, o.PosPerOther, o.SpeechPar, o.Seed, OtherVoiceShare)
+	if o.PosPerTrainVoice > 0 {
+		fmt.Fprintf(&b, " train-voice %d", o.PosPerTrainVoice)
+	}
 	for _, v := range voices {
 		fmt.Fprintf(&b, " %s/%d", v, v.Split)
 		if v.Accent != "" {
@@ -89,6 +96,9 @@ func BuildPools(ctx context.Context, o PoolOpts) (*Pools, error) {
 	accentNear := map[string][]string{}
 	for _, v := range voices {
 		n := o.PosPerVoice
+		if v.Split == SplitTrain && o.PosPerTrainVoice > 0 {
+			n = o.PosPerTrainVoice
+		}
 		if isOtherVoice(v) {
 			n = o.PosPerOther
 		}

@@ -45,7 +45,7 @@ func DefaultRecipe(phrase string) Recipe {
 	return Recipe{
 		Phrase: phrase, Lang: "en", OutDir: ".", WorkDir: "wakeword-train-work",
 		Train:         DefaultOpts,
-		Pools:         PoolOpts{PosPerVoice: 4, PosPerOther: 40, SpeechPar: [3]int{400, 400, 330}, Seed: 1, Workers: runtime.NumCPU()},
+		Pools:         PoolOpts{PosPerVoice: 4, PosPerTrainVoice: 8, PosPerOther: 40, SpeechPar: [3]int{400, 400, 330}, Seed: 1, Workers: runtime.NumCPU()},
 		TrainMix:      Mix{KindPos: 14000, KindNear: 7000, KindSpeech: 20000, KindNoise: 3000, KindMusic: 2000},
 		ValMix:        Mix{KindPos: 800, KindNear: 500, KindSpeech: 1500, KindNoise: 200, KindMusic: 200},
 		Window:        3,
