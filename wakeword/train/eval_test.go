@@ -64,6 +64,7 @@ func TestPoolKey(t *testing.T) {
 		"voices":   base.Key(voices[:1]),
 		"split":    base.Key(moved),
 		"perOther": PoolOpts{Phrase: "hey genie", Lang: "en", PosPerVoice: 2, PosPerOther: 10, SpeechPar: [3]int{1, 2, 3}, Seed: 1}.Key(voices),
+		"perTrain": PoolOpts{Phrase: "hey genie", Lang: "en", PosPerVoice: 2, PosPerTrainVoice: 8, PosPerOther: 40, SpeechPar: [3]int{1, 2, 3}, Seed: 1}.Key(voices),
 	} {
 		if other == k {
 			t.Errorf("changing %s kept the key %q", name, k)
