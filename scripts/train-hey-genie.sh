@@ -5,7 +5,7 @@
 # after an interruption (the cache and checkpoint live in $WORK); after installing
 # or removing voices start from an empty $WORK, the cached speech is not redone.
 #
-#   apt-get install -y espeak-ng mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts festvox-czech-dita festvox-czech-krb festvox-czech-machac festvox-czech-ph festvox-itapc16k festvox-italp16k festvox-suopuhe-lj festvox-suopuhe-mv festvox-ru festvox-hi-nsk festvox-ca-ona-hts
+#   apt-get install -y espeak-ng mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts festvox-czech-dita festvox-czech-krb festvox-czech-machac festvox-czech-ph festvox-itapc16k festvox-italp16k festvox-suopuhe-lj festvox-suopuhe-mv festvox-ru festvox-hi-nsk festival-hi festvox-ca-ona-hts
 #
 # The mbrola packages are in Debian's contrib component (add "contrib" to the apt
 # sources first); without them training still runs, with four voices fewer, and the
@@ -17,6 +17,6 @@ set -eu
 cd "$(dirname "$0")/.."
 WORK=${WORK:-/tmp/genie-train-hey-genie}
 for tool in espeak-ng flite text2wave; do
-	command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y espeak-ng mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts festvox-czech-dita festvox-czech-krb festvox-czech-machac festvox-czech-ph festvox-itapc16k festvox-italp16k festvox-suopuhe-lj festvox-suopuhe-mv festvox-ru festvox-hi-nsk festvox-ca-ona-hts" >&2; exit 1; }
+	command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y espeak-ng mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts festvox-czech-dita festvox-czech-krb festvox-czech-machac festvox-czech-ph festvox-itapc16k festvox-italp16k festvox-suopuhe-lj festvox-suopuhe-mv festvox-ru festvox-hi-nsk festival-hi festvox-ca-ona-hts" >&2; exit 1; }
 done
 go run ./cmd/genie wakeword train --out wakeword/models --work "$WORK" --seed 1 "$@" "hey genie"

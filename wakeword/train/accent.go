@@ -47,9 +47,10 @@ var accentVoices = []accentVoice{
 	{"upc_ca_ona_hts", "ca", "ona", SplitTrain},     // festvox-ca-ona-hts, female, HMM synthesis
 }
 
-// AccentPackages are the Debian packages of accentVoices.
+// AccentPackages are the Debian packages of accentVoices (festival-hi, the
+// Hindi text rules, is only a Recommends of festvox-hi-nsk).
 const AccentPackages = "festvox-czech-dita festvox-czech-krb festvox-czech-machac festvox-czech-ph festvox-itapc16k festvox-italp16k " +
-	"festvox-suopuhe-lj festvox-suopuhe-mv festvox-ru festvox-hi-nsk festvox-ca-ona-hts"
+	"festvox-suopuhe-lj festvox-suopuhe-mv festvox-ru festvox-hi-nsk festival-hi festvox-ca-ona-hts"
 
 // respellVersion changes whenever the spelling tables do, so cached speech
 // of accented voices is synthesized again.
