@@ -326,6 +326,19 @@ func spellDevanagari(w []string) string {
 	return b.String()
 }
 
+// voiceText returns text as v reads it: respelled and encoded for an
+// accented voice (Respell, festivalText), unchanged for the others.
+func voiceText(ctx context.Context, v Voice, text string) (string, error) {
+	if v.Accent == "" {
+		return text, nil
+	}
+	s, err := Respell(ctx, text, v.Accent)
+	if err != nil {
+		return "", err
+	}
+	return festivalText(s, v.Accent)
+}
+
 // festivalText encodes UTF-8 text in the character set the voice's festival
 // rules read: Czech voices read ISO-8859-2, Finnish ISO-8859-1, the others
 // UTF-8 (the respellings of Italian and Catalan are ASCII).

@@ -235,7 +235,7 @@ func synthUnits(jobs []synthJob) [][]int {
 
 // isOtherVoice reports whether v is one of the few voices that are not an
 // espeak-ng variant (MBROLA, flite, festival).
-func isOtherVoice(v Voice) bool { return v.Engine != "espeak-ng" || strings.HasPrefix(v.Name, "mb-") }
+func isOtherVoice(v Voice) bool { return VoiceFamily(v.String()) != "espeak-ng" }
 
 // accentNearMisses returns the near misses whose respelling in lang differs
 // from the phrase's: an accent that merges two English vowels can make a near

@@ -42,7 +42,7 @@ func SynthesizeBatch(ctx context.Context, v Voice, texts []string, opts []SynthO
 
 // festivalBatch fills out[i] for every utterance one festival process spoke.
 func festivalBatch(ctx context.Context, v Voice, texts []string, opts []SynthOpts, tmp string, out [][]float32, errs []error) {
-	if _, ok := accentOf(v.Name); !ok && !knownVoice(festivalVoices, v.Name) {
+	if !knownFestivalVoice(v.Name) {
 		return // Synthesize reports the unknown voice
 	}
 	dir, err := os.MkdirTemp(tmp, "festival-*")
@@ -59,14 +59,9 @@ func festivalBatch(ctx context.Context, v Voice, texts []string, opts []SynthOpt
 	fmt.Fprintf(&s, "(define (genie_save utt)\n  (utt.wave.resample utt %d)\n  (utt.save.wave utt (format nil \"%%s-%%d.wav\" genie_out genie_k) 'riff)\n  (set! genie_k (+ genie_k 1)))\n", audio.SampleRate)
 	s.WriteString("(set! tts_hooks (list utt.synth genie_save))\n")
 	for i, text := range texts {
-		if v.Accent != "" {
-			if text, err = Respell(ctx, text, v.Accent); err == nil {
-				text, err = festivalText(text, v.Accent)
-			}
-			if err != nil {
-				errs[i] = err
-				continue
-			}
+		if text, err = voiceText(ctx, v, text); err != nil {
+			errs[i] = err
+			continue
 		}
 		txt := filepath.Join(dir, strconv.Itoa(i)+".txt")
 		if os.WriteFile(txt, []byte(text), 0o644) != nil {
@@ -123,10 +118,6 @@ func festivalSettings(v Voice, o SynthOpts) []string {
 	if strings.HasSuffix(v.Name, "_hts") {
 		return []string{"(set! hts_engine_params (append hts_engine_params '((\"-r\" " + fmtf(float64(max(o.Speed, 60))/175, 2) + "))))"}
 	}
-	std := "15"
-	if o.Range > 0 {
-		std = fmtf(10+0.4*float64(o.Range), 0)
-	}
-	return []string{"(Parameter.set 'Duration_Stretch " + fmtf(175/float64(max(o.Speed, 60)), 2) + ")",
-		"(set! int_lr_params '((target_f0_mean " + fmtf(80+1.2*float64(o.Pitch), 0) + ") (target_f0_std " + std + ") (model_f0_mean 170) (model_f0_std 34)))"}
+	return []string{"(Parameter.set 'Duration_Stretch " + o.stretch() + ")",
+		"(set! int_lr_params '((target_f0_mean " + o.f0Mean() + ") (target_f0_std " + o.f0Std() + ") (model_f0_mean 170) (model_f0_std 34)))"}
 }

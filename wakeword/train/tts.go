@@ -216,8 +216,6 @@ func variantSplit(variant string) Split {
 
 // synthCmd returns the command that speaks text with v into the WAV file path.
 func synthCmd(ctx context.Context, v Voice, text string, o SynthOpts, path string) (*exec.Cmd, error) {
-	stretch := fmtf(175/float64(max(o.Speed, 60)), 2)
-	f0 := fmtf(80+1.2*float64(o.Pitch), 0)
 	switch v.Engine {
 	case "espeak-ng":
 		return exec.CommandContext(ctx, "espeak-ng", "-v", v.Name, "-s", strconv.Itoa(o.Speed), "-p", strconv.Itoa(o.Pitch), "-w", path, text), nil
@@ -227,13 +225,13 @@ func synthCmd(ctx context.Context, v Voice, text string, o SynthOpts, path strin
 			return nil, fmt.Errorf("train: unknown flite voice %q", v.Name)
 		}
 		// rms (a clustergen voice) ignores the F0 settings; the others follow them.
-		args := []string{"-voice", v.Name, "--setf", "duration_stretch=" + stretch, "--setf", "int_f0_target_mean=" + f0}
+		args := []string{"-voice", v.Name, "--setf", "duration_stretch=" + o.stretch(), "--setf", "int_f0_target_mean=" + o.f0Mean()}
 		if o.Range > 0 {
-			args = append(args, "--setf", "int_f0_target_stddev="+fmtf(10+0.4*float64(o.Range), 0))
+			args = append(args, "--setf", "int_f0_target_stddev="+o.f0Std())
 		}
 		return exec.CommandContext(ctx, "flite", append(args, "-t", text, "-o", path)...), nil
 	case "festival":
-		if _, ok := accentOf(v.Name); !ok && !knownVoice(festivalVoices, v.Name) {
+		if !knownFestivalVoice(v.Name) {
 			return nil, fmt.Errorf("train: unknown festival voice %q", v.Name)
 		}
 		args := []string{"-F", strconv.Itoa(audio.SampleRate), "-o", path, "-eval", "(voice_" + v.Name + ")"}
@@ -245,6 +243,25 @@ func synthCmd(ctx context.Context, v Voice, text string, o SynthOpts, path strin
 		return cmd, nil
 	}
 	return nil, fmt.Errorf("train: unknown TTS engine %q", v.Engine)
+}
+
+// knownFestivalVoice reports whether name is one of festivalVoices or
+// accentVoices.
+func knownFestivalVoice(name string) bool {
+	_, ok := accentOf(name)
+	return ok || knownVoice(festivalVoices, name)
+}
+
+// Prosody as flite and festival take it: SynthOpts.Speed as a duration
+// stretch, Pitch as a mean F0 of 80..199 Hz, Range as an F0 deviation of
+// 10..50 Hz (festival's default 15 Hz when 0).
+func (o SynthOpts) stretch() string { return fmtf(175/float64(max(o.Speed, 60)), 2) }
+func (o SynthOpts) f0Mean() string  { return fmtf(80+1.2*float64(o.Pitch), 0) }
+func (o SynthOpts) f0Std() string {
+	if o.Range <= 0 {
+		return "15"
+	}
+	return fmtf(10+0.4*float64(o.Range), 0)
 }
 
 func knownVoice(inv map[string][]string, name string) bool {
@@ -268,13 +285,8 @@ func Synthesize(ctx context.Context, v Voice, text string, o SynthOpts, tmp stri
 	path := f.Name()
 	f.Close()
 	defer os.Remove(path)
-	if v.Accent != "" {
-		if text, err = Respell(ctx, text, v.Accent); err == nil {
-			text, err = festivalText(text, v.Accent)
-		}
-		if err != nil {
-			return nil, err
-		}
+	if text, err = voiceText(ctx, v, text); err != nil {
+		return nil, err
 	}
 	cmd, err := synthCmd(ctx, v, text, o, path)
 	if err != nil {
