@@ -28,8 +28,10 @@ func hashTree(t *testing.T, dir string) map[string][32]byte {
 	return h
 }
 
-// A tiny set is complete, labelled and the same for the same seed.
-func TestSmallSetIsDeterministic(t *testing.T) {
+// needSynthesizers skips the test without espeak-ng and flite, and fails it
+// when CI=true (.ci/run installs them).
+func needSynthesizers(t *testing.T) {
+	t.Helper()
 	for _, tool := range []string{"espeak-ng", "flite"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			if os.Getenv("CI") == "true" {
@@ -38,6 +40,11 @@ func TestSmallSetIsDeterministic(t *testing.T) {
 			t.Skipf("%s missing: skipping", tool)
 		}
 	}
+}
+
+// A tiny set is complete, labelled and the same for the same seed.
+func TestSmallSetIsDeterministic(t *testing.T) {
+	needSynthesizers(t)
 	a, b := t.TempDir(), t.TempDir()
 	if err := run(a, 3, 1, 30*time.Second, 2, nil); err != nil {
 		t.Fatal(err)
@@ -71,14 +78,7 @@ func TestSmallSetIsDeterministic(t *testing.T) {
 
 // -heldout keeps exactly the voices the wake-word trainer tests on.
 func TestHeldOutVoices(t *testing.T) {
-	for _, tool := range []string{"espeak-ng", "flite"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s missing", tool)
-			}
-			t.Skipf("%s missing: skipping", tool)
-		}
-	}
+	needSynthesizers(t)
 	keep, err := heldOut()
 	if err != nil {
 		t.Fatal(err)
