@@ -185,7 +185,7 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 	w := r.Train.Arch.Window
 	dsPath := filepath.Join(r.WorkDir, fmt.Sprintf("data-w%d-s%d.gob", w, r.Train.Seed))
 	var sets struct{ Train, Val *Dataset }
-	dsKey := fmt.Sprintf("%s | mix %v/%v seed %d other-share %g", pools.Key, r.TrainMix, r.ValMix, r.Train.Seed, OtherVoiceShare)
+	dsKey := fmt.Sprintf("%s | mix %v/%v seed %d other-share %g render %d", pools.Key, r.TrainMix, r.ValMix, r.Train.Seed, OtherVoiceShare, renderVersion)
 	if err := loadGob(dsPath, &sets); err != nil || sets.Train == nil || sets.Train.Key != dsKey {
 		logf(r.Log, "rendering %d training and %d validation windows…\n", total(r.TrainMix), total(r.ValMix))
 		if sets.Train, err = BuildDataset(ctx, pools, SplitTrain, r.TrainMix, w, r.Train.Seed, r.Train.Workers); err != nil {
