@@ -105,7 +105,7 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 		if err != nil {
 			return fmt.Errorf("wakeword train: %w", err)
 		}
-		if rep.Test, err = train.TestReport(md, pools, stdout); err != nil {
+		if rep.Test, rep.TestSweep, err = train.TestReport(md, pools, stdout); err != nil {
 			return fmt.Errorf("wakeword train: %w", err)
 		}
 		r.Window = md.Manifest.Micro.SlidingWindowSize

@@ -118,3 +118,59 @@ func TestSimulateOnSyntheticScores(t *testing.T) {
 		t.Errorf("Simulate fired at %v above the scores", got)
 	}
 }
+
+// TestOperatingPoints replays hand-built test runs at several cutoffs: each
+// stream holds targets at frames 300 and 700 whose score bursts are given,
+// and the speech stream one burst of its own.
+func TestOperatingPoints(t *testing.T) {
+	const frames = 1000
+	mk := func(targets bool, bursts ...uint8) (*Stream, *Run) {
+		s := &Stream{Audio: make([]float32, frames*160)}
+		r := &Run{}
+		at := []int{300, 700}
+		for i := range frames {
+			var v uint8
+			for k, b := range bursts {
+				if i >= at[k] && i < at[k]+30 {
+					v = b
+				}
+			}
+			r.Scores = append(r.Scores, v)
+			r.FrameEnd = append(r.FrameEnd, int64(i*160+480))
+		}
+		if targets {
+			for _, a := range at {
+				s.Starts = append(s.Starts, (a-20)*160)
+				s.Ends = append(s.Ends, (a+20)*160)
+			}
+		}
+		return s, r
+	}
+	var tr testRuns
+	for _, c := range []struct {
+		name    string
+		targets bool
+		bursts  []uint8
+	}{
+		{"positive_clean", true, []uint8{250, 200}}, // 0.98, 0.78
+		{"positive_10dB", true, []uint8{240, 100}},  // 0.94, 0.39
+		{"near_miss_clean", true, []uint8{230, 0}},  // 0.90
+		{"speech_clean", false, []uint8{215}},       // 0.84: a false accept below that
+		{"speech_10dB", false, nil},
+	} {
+		s, r := mk(c.targets, c.bursts...)
+		tr.add(c.name, s, r)
+	}
+	hours := 2 * float64(frames) / 100 / 3600
+	fa := round4(1 / hours)
+	got := tr.operatingPoints(3, 3, []float64{0.5, 0.8, 0.85, 0.95})
+	want := []OperatingPoint{
+		{Cutoff: 0.5, MissClean: 0, Miss10dB: 0.5, FAPerHour: fa, NearAccept: 0.5},
+		{Cutoff: 0.8, MissClean: 0.5, Miss10dB: 0.5, FAPerHour: fa, NearAccept: 0.5},
+		{Cutoff: 0.85, MissClean: 0.5, Miss10dB: 0.5, FAPerHour: 0, NearAccept: 0.5},
+		{Cutoff: 0.95, MissClean: 0.5, Miss10dB: 1, FAPerHour: 0, NearAccept: 0},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("operating points\n got %+v\nwant %+v", got, want)
+	}
+}

@@ -97,8 +97,10 @@ type Report struct {
 	ValFAh          float64            `json:"val_false_accepts_per_hour"`
 	ValHours        float64            `json:"val_negative_hours"`
 	Test            map[string]Summary `json:"test,omitempty"`
-	Architecture    Arch               `json:"architecture"`
-	Augmentations   []string           `json:"augmentations"`
+	// TestSweep is the held-out test replayed at other cutoffs.
+	TestSweep     []OperatingPoint `json:"test_sweep,omitempty"`
+	Architecture  Arch             `json:"architecture"`
+	Augmentations []string         `json:"augmentations"`
 }
 
 // Summary is one evaluation's figures.
@@ -469,9 +471,11 @@ func writeModel2(r Recipe, tfl []byte, cutoff float64, arena int, rep *Report) e
 
 // TestReport evaluates md on the test split of pools through the real engine
 // at the model's cutoff: clean and 10 dB SNR positives, near misses and the
-// ordinary-speech stream (FA/h).
-func TestReport(md *wakeword.Model, pools *Pools, log io.Writer) (map[string]Summary, error) {
+// ordinary-speech stream (FA/h). It also replays the same runs at every
+// SweepCutoffs value with the model's sliding window (OperatingPoints).
+func TestReport(md *wakeword.Model, pools *Pools, log io.Writer) (map[string]Summary, []OperatingPoint, error) {
 	out := map[string]Summary{}
+	var t testRuns
 	for _, c := range []struct {
 		name string
 		s    *Stream
@@ -484,8 +488,9 @@ func TestReport(md *wakeword.Model, pools *Pools, log io.Writer) (map[string]Sum
 	} {
 		run, err := RunEngine(md, 0, c.s.Audio)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		t.add(c.name, c.s, run)
 		o := Score(c.s, run.DetectionSamples())
 		sum := summarize(o)
 		switch {
@@ -514,7 +519,69 @@ func TestReport(md *wakeword.Model, pools *Pools, log io.Writer) (map[string]Sum
 		}
 		out[c.name] = sum
 	}
-	return out, nil
+	sweep := t.operatingPoints(md.Stride, md.Manifest.Micro.SlidingWindowSize, SweepCutoffs)
+	logf(log, "test operating points (window %d): cutoff, miss clean / 10 dB, FA/h on held-out speech, near misses accepted\n", md.Manifest.Micro.SlidingWindowSize)
+	for _, p := range sweep {
+		logf(log, "    %.2f  %5.1f / %5.1f %%  %6.2f FA/h  %5.1f %%\n", p.Cutoff, 100*p.MissClean, 100*p.Miss10dB, p.FAPerHour, 100*p.NearAccept)
+	}
+	return out, sweep, nil
+}
+
+// SweepCutoffs are the cutoffs TestReport replays the held-out runs at.
+var SweepCutoffs = []float64{0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99}
+
+// OperatingPoint is what the held-out test gives at one probability cutoff
+// (a board's `sensitivity`), replayed from the runs at the model's cutoff:
+// the cost of a more eager or a stricter setting, from the same audio.
+type OperatingPoint struct {
+	Cutoff    float64 `json:"probability_cutoff"`
+	MissClean float64 `json:"miss_rate_clean"`
+	Miss10dB  float64 `json:"miss_rate_10dB"`
+	// FAPerHour counts false accepts on the ordinary-speech streams, clean
+	// and at 10 dB together.
+	FAPerHour float64 `json:"false_accepts_per_hour"`
+	// NearAccept is the share of near-miss phrases that woke the model.
+	NearAccept float64 `json:"near_miss_accept_rate"`
+}
+
+// testRuns keeps TestReport's streams and engine runs by name.
+type testRuns struct {
+	names   []string
+	streams []*Stream
+	runs    []*Run
+}
+
+func (t *testRuns) add(name string, s *Stream, r *Run) {
+	t.names, t.streams, t.runs = append(t.names, name), append(t.streams, s), append(t.runs, r)
+}
+
+// operatingPoints replays every run at each cutoff with the given window.
+// Streams named positive_clean, positive_10dB, near_miss_clean and speech_*
+// feed the miss rates, the near-miss acceptance and the FA/h.
+func (t *testRuns) operatingPoints(stride, window int, cutoffs []float64) []OperatingPoint {
+	out := make([]OperatingPoint, 0, len(cutoffs))
+	for _, c := range cutoffs {
+		p := OperatingPoint{Cutoff: c}
+		var fa int
+		var hours float64
+		for i, name := range t.names {
+			o := Score(t.streams[i], t.runs[i].FrameSamples(Simulate(t.runs[i], stride, window, c)))
+			switch {
+			case name == "positive_clean":
+				p.MissClean = round4(o.MissRate())
+			case name == "positive_10dB":
+				p.Miss10dB = round4(o.MissRate())
+			case name == "near_miss_clean":
+				p.NearAccept = round4(float64(o.Hits) / float64(max(o.Targets, 1)))
+			case strings.HasPrefix(name, "speech"):
+				fa += o.Other
+				hours += o.Hours
+			}
+		}
+		p.FAPerHour = round4(float64(fa) / max(hours, 1e-9))
+		out = append(out, p)
+	}
+	return out
 }
 
 // WriteManifest rewrites r's manifest with rep (e.g. after TestReport filled
