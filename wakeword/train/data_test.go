@@ -146,7 +146,7 @@ func TestOperatingPoints(t *testing.T) {
 		}
 		return s, r
 	}
-	var tr testRuns
+	var runs []testRun
 	for _, c := range []struct {
 		name    string
 		targets bool
@@ -159,11 +159,11 @@ func TestOperatingPoints(t *testing.T) {
 		{"speech_10dB", false, nil},
 	} {
 		s, r := mk(c.targets, c.bursts...)
-		tr.add(c.name, s, r)
+		runs = append(runs, testRun{c.name, s, r})
 	}
 	hours := 2 * float64(frames) / 100 / 3600
 	fa := round4(1 / hours)
-	got := tr.operatingPoints(3, 3, []float64{0.5, 0.8, 0.85, 0.95})
+	got := operatingPoints(runs, 3, 3, []float64{0.5, 0.8, 0.85, 0.95})
 	want := []OperatingPoint{
 		{Cutoff: 0.5, MissClean: 0, Miss10dB: 0.5, FAPerHour: fa, NearAccept: 0.5},
 		{Cutoff: 0.8, MissClean: 0.5, Miss10dB: 0.5, FAPerHour: fa, NearAccept: 0.5},

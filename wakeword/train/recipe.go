@@ -475,7 +475,7 @@ func writeModel2(r Recipe, tfl []byte, cutoff float64, arena int, rep *Report) e
 // SweepCutoffs value with the model's sliding window (OperatingPoints).
 func TestReport(md *wakeword.Model, pools *Pools, log io.Writer) (map[string]Summary, []OperatingPoint, error) {
 	out := map[string]Summary{}
-	var t testRuns
+	var runs []testRun
 	for _, c := range []struct {
 		name string
 		s    *Stream
@@ -490,7 +490,7 @@ func TestReport(md *wakeword.Model, pools *Pools, log io.Writer) (map[string]Sum
 		if err != nil {
 			return nil, nil, err
 		}
-		t.add(c.name, c.s, run)
+		runs = append(runs, testRun{c.name, c.s, run})
 		o := Score(c.s, run.DetectionSamples())
 		sum := summarize(o)
 		switch {
@@ -519,7 +519,7 @@ func TestReport(md *wakeword.Model, pools *Pools, log io.Writer) (map[string]Sum
 		}
 		out[c.name] = sum
 	}
-	sweep := t.operatingPoints(md.Stride, md.Manifest.Micro.SlidingWindowSize, SweepCutoffs)
+	sweep := operatingPoints(runs, md.Stride, md.Manifest.Micro.SlidingWindowSize, SweepCutoffs)
 	logf(log, "test operating points (window %d): cutoff, miss clean / 10 dB, FA/h on held-out speech, near misses accepted\n", md.Manifest.Micro.SlidingWindowSize)
 	for _, p := range sweep {
 		logf(log, "    %.2f  %5.1f / %5.1f %%  %6.2f FA/h  %5.1f %%\n", p.Cutoff, 100*p.MissClean, 100*p.Miss10dB, p.FAPerHour, 100*p.NearAccept)
@@ -544,36 +544,32 @@ type OperatingPoint struct {
 	NearAccept float64 `json:"near_miss_accept_rate"`
 }
 
-// testRuns keeps TestReport's streams and engine runs by name.
-type testRuns struct {
-	names   []string
-	streams []*Stream
-	runs    []*Run
-}
-
-func (t *testRuns) add(name string, s *Stream, r *Run) {
-	t.names, t.streams, t.runs = append(t.names, name), append(t.streams, s), append(t.runs, r)
+// testRun is one of TestReport's streams and the engine's run over it.
+type testRun struct {
+	name string
+	s    *Stream
+	r    *Run
 }
 
 // operatingPoints replays every run at each cutoff with the given window.
 // Streams named positive_clean, positive_10dB, near_miss_clean and speech_*
 // feed the miss rates, the near-miss acceptance and the FA/h.
-func (t *testRuns) operatingPoints(stride, window int, cutoffs []float64) []OperatingPoint {
+func operatingPoints(runs []testRun, stride, window int, cutoffs []float64) []OperatingPoint {
 	out := make([]OperatingPoint, 0, len(cutoffs))
 	for _, c := range cutoffs {
 		p := OperatingPoint{Cutoff: c}
 		var fa int
 		var hours float64
-		for i, name := range t.names {
-			o := Score(t.streams[i], t.runs[i].FrameSamples(Simulate(t.runs[i], stride, window, c)))
+		for _, t := range runs {
+			o := Score(t.s, t.r.FrameSamples(Simulate(t.r, stride, window, c)))
 			switch {
-			case name == "positive_clean":
+			case t.name == "positive_clean":
 				p.MissClean = round4(o.MissRate())
-			case name == "positive_10dB":
+			case t.name == "positive_10dB":
 				p.Miss10dB = round4(o.MissRate())
-			case name == "near_miss_clean":
+			case t.name == "near_miss_clean":
 				p.NearAccept = round4(float64(o.Hits) / float64(max(o.Targets, 1)))
-			case strings.HasPrefix(name, "speech"):
+			case strings.HasPrefix(t.name, "speech"):
 				fa += o.Other
 				hours += o.Hours
 			}
