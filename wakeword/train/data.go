@@ -334,7 +334,7 @@ func loadGob(path string, v any) error {
 	}
 	defer f.Close()
 	if err := gob.NewDecoder(f).Decode(v); err != nil {
-		return fmt.Errorf("train: %s: %w", path, err)
+		return fmt.Errorf("train: %s is not a cache this version of genie wrote (delete it to rebuild): %w", path, err)
 	}
 	return nil
 }
