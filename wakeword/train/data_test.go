@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/genie-voice/genie/wakeword/wwbench"
 )
 
 func TestModelName(t *testing.T) {
@@ -119,16 +121,15 @@ func TestSimulateOnSyntheticScores(t *testing.T) {
 	}
 }
 
-// TestOperatingPoints replays hand-built test runs at several cutoffs: each
-// stream holds targets at frames 300 and 700 whose score bursts are given,
-// and the speech stream one burst of its own.
-func TestOperatingPoints(t *testing.T) {
-	const frames = 1000
+// handRuns builds hand-made held-out runs of 1000 frames: each positive and
+// near-miss stream holds targets at frames 300 and 700 whose score bursts
+// (30 frames) are given, and the clean speech stream one burst of its own.
+func handRuns() []testRun {
 	mk := func(targets bool, bursts ...uint8) (*Stream, *Run) {
-		s := &Stream{Audio: make([]float32, frames*160)}
+		s := &Stream{Audio: make([]float32, handFrames*160)}
 		r := &Run{}
 		at := []int{300, 700}
-		for i := range frames {
+		for i := range handFrames {
 			var v uint8
 			for k, b := range bursts {
 				if i >= at[k] && i < at[k]+30 {
@@ -161,6 +162,15 @@ func TestOperatingPoints(t *testing.T) {
 		s, r := mk(c.targets, c.bursts...)
 		runs = append(runs, testRun{c.name, s, r})
 	}
+	return runs
+}
+
+const handFrames = 1000
+
+// TestOperatingPoints replays hand-built test runs at several cutoffs.
+func TestOperatingPoints(t *testing.T) {
+	runs := handRuns()
+	const frames = handFrames
 	hours := 2 * float64(frames) / 100 / 3600
 	fa := round4(1 / hours)
 	got := operatingPoints(runs, 3, 3, []float64{0.5, 0.8, 0.85, 0.95})
@@ -172,5 +182,48 @@ func TestOperatingPoints(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("operating points\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// AtFAh finds the lowest cutoff that keeps held-out false accepts at a limit.
+func TestHeldOutRunAtFAh(t *testing.T) {
+	r := &HeldOutRun{runs: handRuns(), stride: 3, window: 3}
+	hours := 2 * float64(handFrames) / 100 / 3600
+	for _, tc := range []struct {
+		name  string
+		maxFA float64
+		ok    bool
+		want  OperatingPoint // Cutoff is checked separately
+	}{
+		// No false accept: the cutoff must clear the speech burst (215), so
+		// the second clean target (200) is missed.
+		{"none", 0, true, OperatingPoint{MissClean: 0.5, Miss10dB: 0.5, NearAccept: 0.5}},
+		// The one false accept is allowed: the cutoff drops until the
+		// second 10 dB target (100) fires too.
+		{"one", 1 / hours, true, OperatingPoint{MissClean: 0, Miss10dB: 0, FAPerHour: round4(1 / hours), NearAccept: 0.5}},
+		{"impossible", -1, false, OperatingPoint{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, ok := r.AtFAh(tc.maxFA)
+			if ok != tc.ok {
+				t.Fatalf("ok = %v, want %v", ok, tc.ok)
+			}
+			if !ok {
+				return
+			}
+			got := p
+			got.Cutoff = 0
+			if got != tc.want {
+				t.Errorf("at %.3f: %+v, want %+v", p.Cutoff, got, tc.want)
+			}
+			// The next lower cutoff breaks the limit (or it is the lowest searched, 1/255).
+			u := wwbench.CutoffU8(p.Cutoff)
+			if u > 1 && r.At(cutoffFor(int(u)-1)).FAPerHour <= tc.maxFA {
+				t.Errorf("cutoff %.3f is not the lowest within %.1f FA/h", p.Cutoff, tc.maxFA)
+			}
+			if p != r.At(p.Cutoff) {
+				t.Errorf("AtFAh %+v differs from At(%.3f) %+v", p, p.Cutoff, r.At(p.Cutoff))
+			}
+		})
 	}
 }

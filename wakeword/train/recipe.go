@@ -475,22 +475,12 @@ func writeModel2(r Recipe, tfl []byte, cutoff float64, arena int, rep *Report) e
 // SweepCutoffs value with the model's sliding window (OperatingPoints).
 func TestReport(md *wakeword.Model, pools *Pools, log io.Writer) (map[string]Summary, []OperatingPoint, error) {
 	out := map[string]Summary{}
-	var runs []testRun
-	for _, c := range []struct {
-		name string
-		s    *Stream
-	}{
-		{"positive_clean", PhraseStream(pools.Pos[SplitTest], pools.Speech[SplitTest], 0, 21)},
-		{"positive_10dB", PhraseStream(pools.Pos[SplitTest], pools.Speech[SplitTest], 10, 22)},
-		{"near_miss_clean", PhraseStream(pools.Near[SplitTest], pools.Speech[SplitTest], 0, 23)},
-		{"speech_clean", SpeechStream(pools.Speech[SplitTest], 0, 24)},
-		{"speech_10dB", SpeechStream(pools.Speech[SplitTest], 10, 25)},
-	} {
-		run, err := RunEngine(md, 0, c.s.Audio)
-		if err != nil {
-			return nil, nil, err
-		}
-		runs = append(runs, testRun{c.name, c.s, run})
+	ho, err := NewHeldOut(pools).Run(md, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, c := range ho.runs {
+		run := c.r
 		o := Score(c.s, run.DetectionSamples())
 		sum := summarize(o)
 		switch {
@@ -519,7 +509,7 @@ func TestReport(md *wakeword.Model, pools *Pools, log io.Writer) (map[string]Sum
 		}
 		out[c.name] = sum
 	}
-	sweep := operatingPoints(runs, md.Stride, md.Manifest.Micro.SlidingWindowSize, SweepCutoffs)
+	sweep := operatingPoints(ho.runs, md.Stride, md.Manifest.Micro.SlidingWindowSize, SweepCutoffs)
 	logf(log, "test operating points (window %d): cutoff, miss clean / 10 dB, FA/h on held-out speech, near misses accepted\n", md.Manifest.Micro.SlidingWindowSize)
 	for _, p := range sweep {
 		logf(log, "    %.2f  %5.1f / %5.1f %%  %6.2f FA/h  %5.1f %%\n", p.Cutoff, 100*p.MissClean, 100*p.Miss10dB, p.FAPerHour, 100*p.NearAccept)

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/genie-voice/genie/audio/wavfile"
+	"github.com/genie-voice/genie/wakeword/train"
+)
+
+// fixtureUtt loads seconds from..to of a testdata wav as a pool utterance.
+func fixtureUtt(t *testing.T, file string, from, to float64, voice string) train.Utt {
+	t.Helper()
+	pcm, err := wavfile.LoadCanonical(filepath.Join("..", "..", "testdata", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcm = pcm[int(from*16000):min(int(to*16000), len(pcm))]
+	u := train.Utt{Audio: make([]float32, len(pcm)), Voice: voice, Text: file}
+	for i, v := range pcm {
+		u.Audio[i] = float32(v) / 32768
+	}
+	return u
+}
+
+// evalWork writes a work directory whose held-out split is the fixtures:
+// "hey genie" from the bench board's wav as the phrase, the Mandarin turn as
+// the near miss, the other turns as ordinary speech.
+func evalWork(t *testing.T) string {
+	t.Helper()
+	p := &train.Pools{Phrase: "hey genie"}
+	ts := train.SplitTest
+	p.Pos[ts] = []train.Utt{fixtureUtt(t, "hey_genie_turn_16k.wav", 1.45, 2.4, "espeak-ng:en")}
+	p.Near[ts] = []train.Utt{fixtureUtt(t, "xiao_jing_ling_turn_16k.wav", 1.45, 2.6, "espeak-ng:cmn-latn-pinyin+f2")}
+	p.Speech[ts] = []train.Utt{
+		fixtureUtt(t, "turn_what_time_16k.wav", 1.6, 3.1, "espeak-ng:en"),
+		fixtureUtt(t, "okay_nabu_turn_16k.wav", 1.45, 4.7, "espeak-ng:en"),
+	}
+	p.Voices[ts] = 1
+	dir := t.TempDir()
+	if err := train.SavePools(filepath.Join(dir, "pools.gob"), p); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestWakewordEval(t *testing.T) {
+	work := evalWork(t)
+	var out, errb bytes.Buffer
+	args := []string{"--work", work, "--json", "hey_genie", "--window", "xiao_jing_ling=1", "xiao_jing_ling"}
+	if err := runWakewordEval(context.Background(), args, &out, &errb); err != nil {
+		t.Fatalf("%v\n%s", err, errb.String())
+	}
+	var res []evalResult
+	dec := json.NewDecoder(&out)
+	for dec.More() {
+		var r evalResult
+		if err := dec.Decode(&r); err != nil {
+			t.Fatal(err)
+		}
+		res = append(res, r)
+	}
+	if len(res) != 2 || res[0].Model != "hey_genie" || res[1].Model != "xiao_jing_ling" {
+		t.Fatalf("results %+v", res)
+	}
+	// hey_genie wakes on its phrase clean and at 10 dB, and never on the
+	// Mandarin near miss or the other turns; xiao_jing_ling (window 1 as
+	// asked) never wakes on any of them.
+	g, x := res[0], res[1]
+	if g.Window != 5 || x.Window != 1 {
+		t.Errorf("windows %d and %d, want 5 and 1", g.Window, x.Window)
+	}
+	if g.Own.MissClean != 0 || g.Own.Miss10dB != 0 || g.Own.FAPerHour != 0 || g.Own.NearAccept != 0 {
+		t.Errorf("hey_genie at its cutoff: %+v", g.Own)
+	}
+	if x.Own.MissClean != 1 || x.Own.Miss10dB != 1 || x.Own.FAPerHour != 0 {
+		t.Errorf("xiao_jing_ling at its cutoff: %+v", x.Own)
+	}
+	for _, r := range res {
+		if len(r.AtFAh) != len(evalFAh) {
+			t.Fatalf("%s: %d false-accept limits", r.Model, len(r.AtFAh))
+		}
+		for k, a := range r.AtFAh {
+			if a.Point == nil || a.Point.FAPerHour > a.MaxFAh {
+				t.Errorf("%s at ≤ %g FA/h: %+v", r.Model, a.MaxFAh, a.Point)
+				continue
+			}
+			// A looser limit never needs a higher cutoff.
+			if k > 0 && r.AtFAh[k-1].Point != nil && a.Point.Cutoff > r.AtFAh[k-1].Point.Cutoff {
+				t.Errorf("%s: cutoff %.3f at ≤ %g FA/h above %.3f at ≤ %g", r.Model, a.Point.Cutoff, a.MaxFAh,
+					r.AtFAh[k-1].Point.Cutoff, r.AtFAh[k-1].MaxFAh)
+			}
+		}
+	}
+
+	// The tables name both models and every limit.
+	out.Reset()
+	if err := runWakewordEval(context.Background(), []string{"--work", work, "hey_genie", "xiao_jing_ling"}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"1 wake phrases (1 voices)", "1 near misses", "hey_genie  ", "xiao_jing_ling  ", "FA/h ≤ 0.5", "FA/h ≤ 5"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestWakewordEvalRejectsBadInput(t *testing.T) {
+	work := evalWork(t)
+	garbage := t.TempDir()
+	if err := os.WriteFile(filepath.Join(garbage, "pools.gob"), []byte("not a gob"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string // error substring; "" means errUsage
+	}{
+		{"no_work", []string{"hey_genie"}, ""},
+		{"no_model", []string{"--work", work}, ""},
+		{"missing_work", []string{"--work", filepath.Join(work, "nope"), "hey_genie"}, "pools.gob does not exist"},
+		{"garbage_pools", []string{"--work", garbage, "hey_genie"}, "pools.gob"},
+		{"unknown_model", []string{"--work", work, "no_such_model"}, "no_such_model"},
+		{"bad_window", []string{"--work", work, "--window", "hey_genie=0", "hey_genie"}, "want 1..100"},
+		{"window_of_no_model", []string{"--work", work, "hey_genie", "--window", "hey_jenny=3"}, "names no model"},
+		{"window_not_a_number", []string{"--work", work, "hey_genie", "--window", "hey_genie=x"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			err := runWakewordEval(context.Background(), tc.args, &out, &errb)
+			switch {
+			case tc.want == "" && !errors.Is(err, errUsage):
+				t.Errorf("error %v, want usage", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("error %v, want one mentioning %q", err, tc.want)
+			}
+		})
+	}
+}
