@@ -119,11 +119,7 @@ func runWakewordEval(ctx context.Context, args []string, stdout, stderr io.Write
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			if ctx.Err() != nil {
-				errs[i] = ctx.Err()
-				return
-			}
-			runs[i], errs[i] = ho.Run(md, windows[md.Name])
+			runs[i], errs[i] = ho.Run(ctx, md, windows[md.Name])
 		}()
 	}
 	wg.Wait()

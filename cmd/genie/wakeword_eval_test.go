@@ -111,6 +111,15 @@ func TestWakewordEval(t *testing.T) {
 	}
 }
 
+func TestWakewordEvalStopsWhenCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	if err := runWakewordEval(ctx, []string{"--work", evalWork(t), "hey_genie"}, &out, &errb); !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v, want context.Canceled", err)
+	}
+}
+
 func TestWakewordEvalRejectsBadInput(t *testing.T) {
 	work := evalWork(t)
 	garbage := t.TempDir()

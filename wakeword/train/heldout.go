@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/genie-voice/genie/wakeword"
@@ -42,13 +43,17 @@ func (h *HeldOut) SpeechHours() float64 {
 
 // Run plays every stream to md through the microfrontend and a real
 // wakeword.Engine at the model's cutoff and keeps the traces for replay at
-// the given sliding window (outputs averaged; 0 keeps the model's).
-func (h *HeldOut) Run(md *wakeword.Model, window int) (*HeldOutRun, error) {
+// the given sliding window (outputs averaged; 0 keeps the model's). It stops
+// between streams when ctx is done.
+func (h *HeldOut) Run(ctx context.Context, md *wakeword.Model, window int) (*HeldOutRun, error) {
 	if window <= 0 {
 		window = md.Manifest.Micro.SlidingWindowSize
 	}
 	r := &HeldOutRun{stride: md.Stride, window: window}
 	for _, ns := range h.streams {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		run, err := RunEngine(md, 0, ns.s.Audio)
 		if err != nil {
 			return nil, fmt.Errorf("train: %s on the held-out %s stream: %w", md.Name, ns.name, err)

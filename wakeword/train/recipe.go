@@ -475,7 +475,7 @@ func writeModel2(r Recipe, tfl []byte, cutoff float64, arena int, rep *Report) e
 // SweepCutoffs value with the model's sliding window (OperatingPoints).
 func TestReport(md *wakeword.Model, pools *Pools, log io.Writer) (map[string]Summary, []OperatingPoint, error) {
 	out := map[string]Summary{}
-	ho, err := NewHeldOut(pools).Run(md, 0)
+	ho, err := NewHeldOut(pools).Run(context.Background(), md, 0)
 	if err != nil {
 		return nil, nil, err
 	}
