@@ -170,8 +170,7 @@ const handFrames = 1000
 // TestOperatingPoints replays hand-built test runs at several cutoffs.
 func TestOperatingPoints(t *testing.T) {
 	runs := handRuns()
-	const frames = handFrames
-	hours := 2 * float64(frames) / 100 / 3600
+	hours := 2 * float64(handFrames) / 100 / 3600
 	fa := round4(1 / hours)
 	got := operatingPoints(runs, 3, 3, []float64{0.5, 0.8, 0.85, 0.95})
 	want := []OperatingPoint{

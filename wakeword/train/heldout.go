@@ -13,23 +13,18 @@ import (
 // The streams depend only on the pools, so every model run on one HeldOut
 // hears the same audio and their figures compare directly.
 type HeldOut struct {
-	streams []namedStream
-}
-
-type namedStream struct {
-	name string
-	s    *Stream
+	streams []testRun // named streams, no run yet
 }
 
 // NewHeldOut lays out the test split of pools (fixed seeds, as TestReport).
 func NewHeldOut(pools *Pools) *HeldOut {
 	t := SplitTest
-	return &HeldOut{streams: []namedStream{
-		{"positive_clean", PhraseStream(pools.Pos[t], pools.Speech[t], 0, 21)},
-		{"positive_10dB", PhraseStream(pools.Pos[t], pools.Speech[t], 10, 22)},
-		{"near_miss_clean", PhraseStream(pools.Near[t], pools.Speech[t], 0, 23)},
-		{"speech_clean", SpeechStream(pools.Speech[t], 0, 24)},
-		{"speech_10dB", SpeechStream(pools.Speech[t], 10, 25)},
+	return &HeldOut{streams: []testRun{
+		{name: "positive_clean", s: PhraseStream(pools.Pos[t], pools.Speech[t], 0, 21)},
+		{name: "positive_10dB", s: PhraseStream(pools.Pos[t], pools.Speech[t], 10, 22)},
+		{name: "near_miss_clean", s: PhraseStream(pools.Near[t], pools.Speech[t], 0, 23)},
+		{name: "speech_clean", s: SpeechStream(pools.Speech[t], 0, 24)},
+		{name: "speech_10dB", s: SpeechStream(pools.Speech[t], 10, 25)},
 	}}
 }
 
@@ -50,15 +45,15 @@ func (h *HeldOut) Run(ctx context.Context, md *wakeword.Model, window int) (*Hel
 		window = md.Manifest.Micro.SlidingWindowSize
 	}
 	r := &HeldOutRun{stride: md.Stride, window: window}
-	for _, ns := range h.streams {
+	for _, t := range h.streams {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		run, err := RunEngine(md, 0, ns.s.Audio)
-		if err != nil {
-			return nil, fmt.Errorf("train: %s on the held-out %s stream: %w", md.Name, ns.name, err)
+		var err error
+		if t.r, err = RunEngine(md, 0, t.s.Audio); err != nil {
+			return nil, fmt.Errorf("train: %s on the held-out %s stream: %w", md.Name, t.name, err)
 		}
-		r.runs = append(r.runs, testRun{ns.name, ns.s, run})
+		r.runs = append(r.runs, t)
 	}
 	return r, nil
 }

@@ -509,8 +509,8 @@ func TestReport(md *wakeword.Model, pools *Pools, log io.Writer) (map[string]Sum
 		}
 		out[c.name] = sum
 	}
-	sweep := operatingPoints(ho.runs, md.Stride, md.Manifest.Micro.SlidingWindowSize, SweepCutoffs)
-	logf(log, "test operating points (window %d): cutoff, miss clean / 10 dB, FA/h on held-out speech, near misses accepted\n", md.Manifest.Micro.SlidingWindowSize)
+	sweep := operatingPoints(ho.runs, ho.stride, ho.window, SweepCutoffs)
+	logf(log, "test operating points (window %d): cutoff, miss clean / 10 dB, FA/h on held-out speech, near misses accepted\n", ho.window)
 	for _, p := range sweep {
 		logf(log, "    %.2f  %5.1f / %5.1f %%  %6.2f FA/h  %5.1f %%\n", p.Cutoff, 100*p.MissClean, 100*p.Miss10dB, p.FAPerHour, 100*p.NearAccept)
 	}
