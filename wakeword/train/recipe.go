@@ -248,7 +248,7 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 		if err != nil {
 			return 0, "", err
 		}
-		return -ch.miss, fmt.Sprintf("stream score %.3f (cutoff %.3f, window %d)", ch.miss, ch.cutoff, ch.window), nil
+		return -ch.rank, fmt.Sprintf("stream rank %.3f, score %.3f (cutoff %.3f, window %d)", ch.rank, ch.miss, ch.cutoff, ch.window), nil
 	}
 	// Hard negative mining: run the int8 model over the whole training
 	// stream (about 5 s) and train the next epoch again on the windows ending
@@ -346,14 +346,53 @@ type cutoffChoice struct {
 	cutoff float64
 	window int
 	miss   float64 // mean of the clean and 10 dB validation miss rates
-	runs   [3]*Run
+	// rank is what epochs are compared by (lower is better): over the
+	// sliding windows, the least mean miss rate at the lowest cutoffs that let
+	// through at most 0, 1, … rankFAs false accepts in validation speech.
+	rank float64
+	runs [3]*Run
+}
+
+// rankFAs is how many validation false accepts the epoch ranking averages
+// over (0 to rankFAs). With about an hour of validation speech the target
+// (≤ 0.5 FA/h) allows none, so a ranking on that cutoff alone hangs on the
+// single highest-scoring utterance: once one sentence saturated the output,
+// every later epoch ranked by its false accepts alone and training stopped
+// early. The DET curve's first few points move far less from epoch to epoch.
+// A false accept that no cutoff removes costs a tenth (10 % more misses).
+const rankFAs = 3
+
+// The uint8 thresholds (trunc(cutoff×255)) cutoffs are chosen among: 0.30 up
+// to the highest the engine can use.
+const minRankU, maxRankU = 77, 254
+
+// detRank is the mean of the miss rates at the lowest thresholds u (minRankU
+// to maxRankU) that let through at most 0, 1, … rankFAs false accepts;
+// fasAt(u) is the number of false accepts at u, which does not rise with u,
+// and missAt(u) the miss rate. Where even maxRankU lets more through, that
+// term is the miss rate at maxRankU plus 0.1 for each false accept too many.
+func detRank(fasAt func(u int) int, missAt func(u int) float64) float64 {
+	rank := 0.0
+	u, fas := minRankU, fasAt(minRankU)
+	for k := rankFAs; k >= 0; k-- {
+		for fas > k && u < maxRankU {
+			u++
+			fas = fasAt(u)
+		}
+		if fas > k {
+			rank += missAt(maxRankU) + 0.1*float64(fas-k)
+		} else {
+			rank += missAt(u)
+		}
+	}
+	return rank / (rankFAs + 1)
 }
 
 // choose runs md over the validation streams and, for each sliding window
 // size, takes the lowest cutoff that keeps validation speech under half the
-// target FA/h; it returns the pair with the fewest misses.
+// target FA/h; it returns the pair with the fewest misses, and the rank.
 func (v *valSet) choose(md *wakeword.Model, windows []int, targetFAh float64, log io.Writer) (cutoffChoice, error) {
-	ch := cutoffChoice{cutoff: cutoffFor(254), miss: math.Inf(1)}
+	ch := cutoffChoice{cutoff: cutoffFor(254), miss: math.Inf(1), rank: math.Inf(1)}
 	for i := range v.frames {
 		r, err := RunFrames(md, 1, v.frames[i])
 		if err != nil {
@@ -361,31 +400,31 @@ func (v *valSet) choose(md *wakeword.Model, windows []int, targetFAh float64, lo
 		}
 		ch.runs[i] = r
 	}
-	neg := v.streams[2]
 	for _, wsz := range windows {
+		sim := func(i, u int) Outcome {
+			return Score(v.streams[i], ch.runs[i].FrameSamples(Simulate(ch.runs[i], md.Stride, wsz, cutoffFor(u))))
+		}
+		missAt := func(u int) float64 { return (sim(0, u).MissRate() + sim(1, u).MissRate()) / 2 }
 		// Every uint8 threshold the engine can use, from 0.30 up.
-		c, fah := cutoffFor(254), math.Inf(1)
-		for u := 77; u <= 254; u++ {
-			fah = Score(neg, ch.runs[2].FrameSamples(Simulate(ch.runs[2], md.Stride, wsz, cutoffFor(u)))).FAPerHour()
-			if fah <= targetFAh/2 {
-				c = cutoffFor(u)
+		u, fah := minRankU, math.Inf(1)
+		for ; u <= maxRankU; u++ {
+			if fah = sim(2, u).FAPerHour(); fah <= targetFAh/2 {
 				break
 			}
 		}
-		miss := 0.0
-		for i, s := range v.streams[:2] {
-			miss += Score(s, ch.runs[i].FrameSamples(Simulate(ch.runs[i], md.Stride, wsz, c))).MissRate()
-		}
-		miss /= 2
+		u = min(u, maxRankU)
+		miss := missAt(u)
 		if fah > targetFAh/2 {
 			// Even the highest cutoff wakes too often: rank below every
 			// window that meets the target, fewer false accepts first.
 			miss += 1 + fah
 		}
-		logf(log, "  window %d: cutoff %.3f, mean validation miss rate %.3f, %.2f FA/h\n", wsz, c, min(miss, 1), fah)
+		rank := detRank(func(u int) int { return sim(2, u).Other }, missAt)
+		logf(log, "  window %d: cutoff %.3f, mean validation miss rate %.3f, %.2f FA/h; rank %.3f\n", wsz, cutoffFor(u), min(miss, 1), fah, rank)
 		if miss < ch.miss-1e-9 {
-			ch.cutoff, ch.window, ch.miss = c, wsz, miss
+			ch.cutoff, ch.window, ch.miss = cutoffFor(u), wsz, miss
 		}
+		ch.rank = min(ch.rank, rank)
 	}
 	return ch, nil
 }
