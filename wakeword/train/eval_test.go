@@ -101,7 +101,7 @@ func TestHardWindows(t *testing.T) {
 }
 
 func TestDETRank(t *testing.T) {
-	miss := func(u int) float64 { return float64(u-minRankU) / float64(maxRankU-minRankU) }
+	miss := func(u int) float64 { return float64(u-minCutoffU) / float64(maxCutoffU-minCutoffU) }
 	for _, tc := range []struct {
 		name string
 		fas  func(u int) int
@@ -109,12 +109,12 @@ func TestDETRank(t *testing.T) {
 	}{
 		// Ten false accepts at the lowest cutoff, one fewer every 10 steps:
 		// ≤ 3, 2, 1, 0 are first reached 70, 80, 90, 100 steps up.
-		{"falling", func(u int) int { return max(10-(u-minRankU)/10, 0) }, (miss(147) + miss(157) + miss(167) + miss(177)) / 4},
-		{"none at all", func(int) int { return 0 }, miss(minRankU)},
+		{"falling", func(u int) int { return max(10-(u-minCutoffU)/10, 0) }, (miss(147) + miss(157) + miss(167) + miss(177)) / 4},
+		{"none at all", func(int) int { return 0 }, miss(minCutoffU)},
 		// One sentence that no cutoff stops: the ≤ 0 term takes the misses
 		// at the highest cutoff and a tenth for the one false accept.
-		{"one saturating", func(int) int { return 1 }, (3*miss(minRankU) + miss(maxRankU) + 0.1) / 4},
-		{"five saturating", func(int) int { return 5 }, miss(maxRankU) + 0.1*(5+4+3+2)/4},
+		{"one saturating", func(int) int { return 1 }, (3*miss(minCutoffU) + miss(maxCutoffU) + 0.1) / 4},
+		{"five saturating", func(int) int { return 5 }, miss(maxCutoffU) + 0.1*(5+4+3+2)/4},
 	} {
 		if got := detRank(tc.fas, miss); math.Abs(got-tc.want) > 1e-12 {
 			t.Errorf("%s: rank %.6f, want %.6f", tc.name, got, tc.want)

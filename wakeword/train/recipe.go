@@ -364,23 +364,23 @@ const rankFAs = 3
 
 // The uint8 thresholds (trunc(cutoff×255)) cutoffs are chosen among: 0.30 up
 // to the highest the engine can use.
-const minRankU, maxRankU = 77, 254
+const minCutoffU, maxCutoffU = 77, 254
 
-// detRank is the mean of the miss rates at the lowest thresholds u (minRankU
-// to maxRankU) that let through at most 0, 1, … rankFAs false accepts;
+// detRank is the mean of the miss rates at the lowest thresholds u (minCutoffU
+// to maxCutoffU) that let through at most 0, 1, … rankFAs false accepts;
 // fasAt(u) is the number of false accepts at u, which does not rise with u,
-// and missAt(u) the miss rate. Where even maxRankU lets more through, that
-// term is the miss rate at maxRankU plus 0.1 for each false accept too many.
+// and missAt(u) the miss rate. Where even maxCutoffU lets more through, that
+// term is the miss rate at maxCutoffU plus 0.1 for each false accept too many.
 func detRank(fasAt func(u int) int, missAt func(u int) float64) float64 {
 	rank := 0.0
-	u, fas := minRankU, fasAt(minRankU)
+	u, fas := minCutoffU, fasAt(minCutoffU)
 	for k := rankFAs; k >= 0; k-- {
-		for fas > k && u < maxRankU {
+		for fas > k && u < maxCutoffU {
 			u++
 			fas = fasAt(u)
 		}
 		if fas > k {
-			rank += missAt(maxRankU) + 0.1*float64(fas-k)
+			rank += missAt(maxCutoffU) + 0.1*float64(fas-k)
 		} else {
 			rank += missAt(u)
 		}
@@ -406,13 +406,13 @@ func (v *valSet) choose(md *wakeword.Model, windows []int, targetFAh float64, lo
 		}
 		missAt := func(u int) float64 { return (sim(0, u).MissRate() + sim(1, u).MissRate()) / 2 }
 		// Every uint8 threshold the engine can use, from 0.30 up.
-		u, fah := minRankU, math.Inf(1)
-		for ; u <= maxRankU; u++ {
+		u, fah := minCutoffU, math.Inf(1)
+		for ; u <= maxCutoffU; u++ {
 			if fah = sim(2, u).FAPerHour(); fah <= targetFAh/2 {
 				break
 			}
 		}
-		u = min(u, maxRankU)
+		u = min(u, maxCutoffU)
 		miss := missAt(u)
 		if fah > targetFAh/2 {
 			// Even the highest cutoff wakes too often: rank below every
