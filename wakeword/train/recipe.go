@@ -392,7 +392,8 @@ func detRank(fasAt func(u int) int, missAt func(u int) float64) float64 {
 // size, takes the lowest cutoff that keeps validation speech under half the
 // target FA/h; it returns the pair with the fewest misses, and the rank.
 func (v *valSet) choose(md *wakeword.Model, windows []int, targetFAh float64, log io.Writer) (cutoffChoice, error) {
-	ch := cutoffChoice{cutoff: cutoffFor(254), miss: math.Inf(1), rank: math.Inf(1)}
+	ch := cutoffChoice{cutoff: cutoffFor(maxCutoffU), miss: math.Inf(1), rank: math.Inf(1)}
+	speechHours := v.streams[2].Seconds() / 3600
 	for i := range v.frames {
 		r, err := RunFrames(md, 1, v.frames[i])
 		if err != nil {
@@ -405,10 +406,22 @@ func (v *valSet) choose(md *wakeword.Model, windows []int, targetFAh float64, lo
 			return Score(v.streams[i], ch.runs[i].FrameSamples(Simulate(ch.runs[i], md.Stride, wsz, cutoffFor(u))))
 		}
 		missAt := func(u int) float64 { return (sim(0, u).MissRate() + sim(1, u).MissRate()) / 2 }
+		// False accepts in validation speech by threshold, replayed once
+		// for both the cutoff and the rank.
+		var fas [maxCutoffU + 1]int
+		for i := range fas {
+			fas[i] = -1 // not replayed yet
+		}
+		fasAt := func(u int) int {
+			if fas[u] < 0 {
+				fas[u] = sim(2, u).Other
+			}
+			return fas[u]
+		}
 		// Every uint8 threshold the engine can use, from 0.30 up.
 		u, fah := minCutoffU, math.Inf(1)
 		for ; u <= maxCutoffU; u++ {
-			if fah = sim(2, u).FAPerHour(); fah <= targetFAh/2 {
+			if fah = (Outcome{Other: fasAt(u), Hours: speechHours}).FAPerHour(); fah <= targetFAh/2 {
 				break
 			}
 		}
@@ -419,7 +432,7 @@ func (v *valSet) choose(md *wakeword.Model, windows []int, targetFAh float64, lo
 			// window that meets the target, fewer false accepts first.
 			miss += 1 + fah
 		}
-		rank := detRank(func(u int) int { return sim(2, u).Other }, missAt)
+		rank := detRank(fasAt, missAt)
 		logf(log, "  window %d: cutoff %.3f, mean validation miss rate %.3f, %.2f FA/h; rank %.3f\n", wsz, cutoffFor(u), min(miss, 1), fah, rank)
 		if miss < ch.miss-1e-9 {
 			ch.cutoff, ch.window, ch.miss = cutoffFor(u), wsz, miss
