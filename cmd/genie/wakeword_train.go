@@ -35,6 +35,7 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 	epochs := fs.Int("epochs", train.DefaultOpts.MaxEpochs, "maximum epochs (early stopping on validation voices)")
 	workers := fs.Int("workers", runtime.NumCPU(), "goroutines for synthesis, rendering and training")
 	scale := fs.Float64("scale", 1, "scale the amount of data (0.1 for a quick trial)")
+	randomVoices := fs.Int("random-voices", train.DefaultRecipe("").Pools.RandomVariants, "random espeak-ng speakers (drawn formants, pitch, breath, echo) added to the training voices; 0 for none")
 	test := fs.Bool("test", true, "evaluate on held-out test voices (about 1 h of negative audio) and record it in the manifest")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, `usage: genie wakeword train [flags] "wake phrase"`)
@@ -72,6 +73,10 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 	if *scale <= 0 || *scale > 10 {
 		return fmt.Errorf("wakeword train: --scale %v out of range (0, 10]", *scale)
 	}
+	if *randomVoices < 0 || *randomVoices > 10000 {
+		return fmt.Errorf("wakeword train: --random-voices %d out of range [0, 10000]", *randomVoices)
+	}
+	r.Pools.RandomVariants = *randomVoices
 	if *scale != 1 {
 		for k := range r.TrainMix {
 			r.TrainMix[k] = max(int(float64(r.TrainMix[k])**scale), 10)
@@ -81,6 +86,7 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 			r.Pools.SpeechPar[s] = max(int(float64(r.Pools.SpeechPar[s])**scale), 5)
 		}
 		r.Pools.PosPerVoice = max(int(float64(r.Pools.PosPerVoice)**scale+0.5), 1)
+		r.Pools.RandomVariants = int(float64(r.Pools.RandomVariants)**scale + 0.5)
 		r.Pools.PosPerOther = max(int(float64(r.Pools.PosPerOther)**scale+0.5), 1)
 		if r.Pools.PosPerTrainVoice > 0 {
 			r.Pools.PosPerTrainVoice = max(int(float64(r.Pools.PosPerTrainVoice)**scale+0.5), 1)

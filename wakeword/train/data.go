@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -42,12 +44,62 @@ type PoolOpts struct {
 	// voices (more prosody per voice to learn from; validation and test keep
 	// PosPerVoice); 0 means PosPerVoice.
 	PosPerTrainVoice int
-	PosPerOther      int    // per mbrola/flite voice (few voices, more prosody variants)
-	SpeechPar        [3]int // paragraphs of ordinary speech per split
-	Seed             uint64
-	Workers          int
-	Tmp              string
-	Progress         func(done, total int)
+	PosPerOther      int // per mbrola/flite voice (few voices, more prosody variants)
+	// RandomVariants is how many random espeak-ng speakers (RandomVariant)
+	// join the training split, each on one base voice, speaking as many
+	// phrases as a training espeak-ng voice.
+	RandomVariants int
+	SpeechPar      [3]int // paragraphs of ordinary speech per split
+	Seed           uint64
+	Workers        int
+	Tmp            string
+	Progress       func(done, total int)
+}
+
+// PoolVoices returns the voices BuildPools speaks with: the machine's
+// (Voices) and o.RandomVariants random training speakers.
+func PoolVoices(ctx context.Context, o PoolOpts) ([]Voice, error) {
+	vs, err := Voices(ctx, o.Lang)
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(o.Seed, 0x7a11e5))
+	return append(vs, randomVariantVoices(o.Lang, o.Seed, o.RandomVariants, rng)...), nil
+}
+
+// prepareRandomVariants writes the variant files of the random speakers among
+// voices (drawn from o.Seed) into fresh espeak-ng data overlays under o.Tmp,
+// overlayVariants to each, and points those voices at theirs. It returns the
+// directory holding the overlays, for the caller to remove, or "" when there
+// are no random speakers.
+func prepareRandomVariants(ctx context.Context, o PoolOpts, voices []Voice) (string, error) {
+	if o.RandomVariants <= 0 {
+		return "", nil
+	}
+	dir, err := os.MkdirTemp(o.Tmp, "espeak-data-*")
+	if err != nil {
+		return "", fmt.Errorf("train: %w", err)
+	}
+	rng := rand.New(rand.NewPCG(o.Seed, 0x7a11e6))
+	overlay := map[string]string{} // variant name → its overlay
+	for lo := 0; lo < o.RandomVariants; lo += overlayVariants {
+		files := map[string]string{}
+		sub := filepath.Join(dir, strconv.Itoa(lo/overlayVariants))
+		for i := lo; i < min(lo+overlayVariants, o.RandomVariants); i++ {
+			name := RandomVariantName(o.Seed, i)
+			files[name], overlay[name] = RandomVariant(name, rng), sub
+		}
+		if err := espeakOverlay(ctx, sub, files); err != nil {
+			os.RemoveAll(dir)
+			return "", err
+		}
+	}
+	for i, v := range voices {
+		if _, va, ok := strings.Cut(v.Name, "+"); ok && v.Engine == "espeak-ng" && overlay[va] != "" {
+			voices[i].Data = overlay[va]
+		}
+	}
+	return dir, nil
 }
 
 // Key names the material BuildPools makes from o with these voices: the
@@ -57,6 +109,9 @@ func (o PoolOpts) Key(voices []Voice) string {
 	fmt.Fprintf(&b, "%q %s %d %d %v %d speech-other-share %g", o.Phrase, o.Lang, o.PosPerVoice, o.PosPerOther, o.SpeechPar, o.Seed, OtherVoiceShare)
 	if o.PosPerTrainVoice > 0 {
 		fmt.Fprintf(&b, " train-voice %d", o.PosPerTrainVoice)
+	}
+	if o.RandomVariants > 0 {
+		fmt.Fprintf(&b, " random-variants %d", o.RandomVariants)
 	}
 	for _, v := range voices {
 		fmt.Fprintf(&b, " %s/%d", v, v.Split)
@@ -78,9 +133,16 @@ type synthJob struct {
 // BuildPools synthesizes the wake phrase, near misses and ordinary speech with
 // every voice, keeping voices of one split apart.
 func BuildPools(ctx context.Context, o PoolOpts) (*Pools, error) {
-	voices, err := Voices(ctx, o.Lang)
+	voices, err := PoolVoices(ctx, o)
 	if err != nil {
 		return nil, err
+	}
+	overlay, err := prepareRandomVariants(ctx, o, voices)
+	if err != nil {
+		return nil, err
+	}
+	if overlay != "" {
+		defer os.RemoveAll(overlay)
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, 0x9e3779b9))
 	near := filterHomophones(ctx, o.Phrase, NearMisses(o.Phrase), o.Lang)

@@ -148,7 +148,7 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 		r.Pools.Tmp = r.WorkDir
 	}
 	poolPath := filepath.Join(r.WorkDir, "pools.gob")
-	voices, err := Voices(ctx, r.Lang)
+	voices, err := PoolVoices(ctx, r.Pools)
 	if err != nil {
 		return nil, err
 	}

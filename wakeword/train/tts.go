@@ -50,7 +50,10 @@ type Voice struct {
 	// text is respelled in for a festival voice of another language (see
 	// Respell); "" for voices that read English.
 	Accent string
-	group  string // voices of one group (same variant / speaker) share a split
+	// Data is the espeak-ng data directory (--path) holding the variant of a
+	// random speaker (see RandomVariant); "" for the system's.
+	Data  string
+	group string // voices of one group (same variant / speaker) share a split
 }
 
 // String returns e.g. "espeak-ng:en-us+m3".
@@ -218,7 +221,11 @@ func variantSplit(variant string) Split {
 func synthCmd(ctx context.Context, v Voice, text string, o SynthOpts, path string) (*exec.Cmd, error) {
 	switch v.Engine {
 	case "espeak-ng":
-		return exec.CommandContext(ctx, "espeak-ng", "-v", v.Name, "-s", strconv.Itoa(o.Speed), "-p", strconv.Itoa(o.Pitch), "-w", path, text), nil
+		args := []string{"-v", v.Name, "-s", strconv.Itoa(o.Speed), "-p", strconv.Itoa(o.Pitch), "-w", path, text}
+		if v.Data != "" {
+			args = append([]string{"--path=" + v.Data}, args...)
+		}
+		return exec.CommandContext(ctx, "espeak-ng", args...), nil
 	case "flite":
 		if !knownVoice(fliteVoices, v.Name) {
 			// flite silently falls back to kal for a voice it lacks.
