@@ -132,6 +132,52 @@ func TestTrainIsDeterministicAndResumes(t *testing.T) {
 	}
 }
 
+// TestTrainMinEpochs scripts the validation scores so that epoch 2 scores
+// best of all: with MinEpochs 3 it must not be kept, the patience clock
+// starts at the best eligible epoch, and the weights returned are the ones
+// validated at that epoch; a run shorter than MinEpochs returns its last.
+func TestTrainMinEpochs(t *testing.T) {
+	tr, va := toyData(120, 1, toyArch), toyData(30, 2, toyArch)
+	scores := []float64{0.9, 1.0, 0.3, 0.5, 0.4, 0.45, 0.2, 0.2, 0.2, 0.2}
+	for _, tc := range []struct {
+		name              string
+		minEpochs, max    int
+		wantEpochs        int
+		wantKept          []int
+		wantReturnedEpoch int
+	}{
+		{"min 3", 3, 10, 6, []int{3, 4}, 4},
+		{"no minimum keeps epoch 2", 0, 10, 4, []int{1, 2}, 2},
+		{"shorter than the minimum", 3, 2, 2, nil, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := toyOpts()
+			o.MinEpochs, o.MaxEpochs, o.Patience = tc.minEpochs, tc.max, 2
+			var seen [][]float32
+			o.Validate = func(n *Net) (float64, string, error) {
+				seen = append(seen, slices.Clone(n.Params))
+				return scores[len(seen)-1], "", nil
+			}
+			net, hist, err := Train(context.Background(), tr, va, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kept []int
+			for _, h := range hist {
+				if h.Kept {
+					kept = append(kept, h.Epoch)
+				}
+			}
+			if len(hist) != tc.wantEpochs || !slices.Equal(kept, tc.wantKept) {
+				t.Errorf("%d epochs, kept %v; want %d, %v", len(hist), kept, tc.wantEpochs, tc.wantKept)
+			}
+			if !slices.Equal(net.Params, seen[tc.wantReturnedEpoch-1]) {
+				t.Errorf("returned weights are not those validated at epoch %d", tc.wantReturnedEpoch)
+			}
+		})
+	}
+}
+
 func TestWarpIdentityAndShift(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	x := smoothWindow(rng, 20)
