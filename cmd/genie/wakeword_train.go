@@ -35,6 +35,7 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 	epochs := fs.Int("epochs", train.DefaultOpts.MaxEpochs, "maximum epochs (early stopping on validation voices)")
 	workers := fs.Int("workers", runtime.NumCPU(), "goroutines for synthesis, rendering and training")
 	scale := fs.Float64("scale", 1, "scale the amount of data (0.1 for a quick trial)")
+	colourShare := fs.Float64("colour", 0, "share of spoken training clips given another spectral balance (shelves and a peak, as voices and microphones differ); 0 for none")
 	randomVoices := fs.Int("random-voices", train.DefaultRecipe("").Pools.RandomVariants, "random espeak-ng speakers (drawn formants, pitch, breath, echo) added to the training voices; 0 for none")
 	test := fs.Bool("test", true, "evaluate on held-out test voices (about 1 h of negative audio) and record it in the manifest")
 	fs.Usage = func() {
@@ -77,6 +78,10 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 		return fmt.Errorf("wakeword train: --random-voices %d out of range [0, 10000]", *randomVoices)
 	}
 	r.Pools.RandomVariants = *randomVoices
+	if *colourShare < 0 || *colourShare > 1 {
+		return fmt.Errorf("wakeword train: --colour %v out of range [0, 1]", *colourShare)
+	}
+	r.Render.Colour = *colourShare
 	if *scale != 1 {
 		for k := range r.TrainMix {
 			r.TrainMix[k] = max(int(float64(r.TrainMix[k])**scale), 10)

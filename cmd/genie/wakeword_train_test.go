@@ -19,6 +19,7 @@ func TestWakewordTrainRejectsBadArguments(t *testing.T) {
 		{"blank_phrase", []string{"  "}, ""},
 		{"bad_scale", []string{"--scale", "0", "hey genie"}, "--scale"},
 		{"bad_scale_after_phrase", []string{"hey genie", "--scale", "20"}, "--scale"},
+		{"bad_colour", []string{"--colour", "1.5", "hey genie"}, "--colour"},
 		{"bad_random_voices", []string{"--random-voices", "-1", "hey genie"}, "--random-voices"},
 		{"no_name", []string{"--out", t.TempDir(), "!!!"}, "--name"},
 	} {

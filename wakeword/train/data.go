@@ -477,7 +477,7 @@ type Mix [numKinds]int
 // lead-in plus one window of audio with augmentation (speed, reverberation,
 // noise, babble or music at random SNR, band limiting, gain, placement), run
 // through a fresh microfrontend; the last window frames are kept.
-func BuildDataset(ctx context.Context, p *Pools, split Split, mix Mix, window int, seed uint64, workers int) (*Dataset, error) {
+func BuildDataset(ctx context.Context, p *Pools, split Split, mix Mix, window int, seed uint64, workers int, ro RenderOpts) (*Dataset, error) {
 	var kinds []uint8
 	for k, n := range mix {
 		for range n {
@@ -502,7 +502,7 @@ func BuildDataset(ctx context.Context, p *Pools, split Split, mix Mix, window in
 					return
 				}
 				rng := rand.New(rand.NewPCG(seed, uint64(i)*2654435761+uint64(split)))
-				audio, _ := renderExample(p, split, int(kinds[i]), window, others, rng)
+				audio, _ := renderExample(p, split, int(kinds[i]), window, others, ro, rng)
 				features(fe, audio, window, d.Row(i))
 			}
 		}()
@@ -542,7 +542,7 @@ const renderVersion = 1
 //
 // others indexes the positives not spoken by espeak-ng variants; half the
 // positive examples are drawn from them (see OtherVoiceShare).
-func renderExample(p *Pools, split Split, kind, window int, others []int, rng *rand.Rand) ([]float32, int) {
+func renderExample(p *Pools, split Split, kind, window int, others []int, ro RenderOpts, rng *rand.Rand) ([]float32, int) {
 	lead := leadMin + rng.IntN(leadSpan)
 	n := lead + window*160 + 320
 	buf := make([]float32, n)
@@ -561,7 +561,7 @@ func renderExample(p *Pools, split Split, kind, window int, others []int, rng *r
 			k = others[rng.IntN(len(others))]
 		}
 		u := pool[k].Audio
-		fg := prepare(u, rng)
+		fg := prepare(u, ro, rng)
 		// The phrase ends d frames before the window's end.
 		// Keep the whole phrase inside the window where it fits.
 		room := (window*160-len(fg))/160 - 2
@@ -589,7 +589,7 @@ func renderExample(p *Pools, split Split, kind, window int, others []int, rng *r
 			addScaled(pre, s[max(len(s)-len(pre), 0):], float32(level/max(activeRMS(s), 1e-6)))
 		}
 	case KindSpeech:
-		s := prepare(excerpt(p.Speech[split], n+8000, rng), rng)
+		s := prepare(excerpt(p.Speech[split], n+8000, rng), ro, rng)
 		addScaled(buf, s[rng.IntN(4000):], float32(level/max(activeRMS(s), 1e-6)))
 	}
 	// Background.
@@ -616,8 +616,9 @@ func renderExample(p *Pools, split Split, kind, window int, others []int, rng *r
 	return buf, phraseEnd
 }
 
-// prepare applies speed perturbation and reverberation to a clip.
-func prepare(u []float32, rng *rand.Rand) []float32 {
+// prepare applies speed perturbation, reverberation and (ro.Colour of the
+// time) another spectral balance to a clip. u itself is never changed.
+func prepare(u []float32, ro RenderOpts, rng *rand.Rand) []float32 {
 	x := u
 	if rng.IntN(2) == 0 {
 		x = speedPerturb(x, 0.9+0.2*rng.Float64())
@@ -627,7 +628,30 @@ func prepare(u []float32, rng *rand.Rand) []float32 {
 		// the reverberant tail is part of the phrase; trim what is inaudible
 		x = trimSilence(x)
 	}
+	// No draw at all without colour, so datasets rendered before it existed
+	// stay byte for byte the same.
+	if ro.Colour > 0 && len(x) > 0 && rng.Float64() < ro.Colour {
+		if &x[0] == &u[0] {
+			x = append([]float32(nil), u...)
+		}
+		colour(x, rng)
+	}
 	return x
+}
+
+// RenderOpts are optional augmentations of BuildDataset.
+type RenderOpts struct {
+	// Colour is the share of spoken clips (phrases, near misses, ordinary
+	// speech) rendered with another spectral balance (colour); 0 for none.
+	Colour float64
+}
+
+// key describes o for a dataset cache key; "" for the defaults.
+func (o RenderOpts) key() string {
+	if o.Colour > 0 {
+		return fmt.Sprintf(" colour %g", o.Colour)
+	}
+	return ""
 }
 
 // excerpt returns n samples of ordinary speech (looping paragraphs).

@@ -100,6 +100,76 @@ func TestAugmentations(t *testing.T) {
 	}
 }
 
+// TestColourFilters checks the shelf and peaking responses against their
+// definitions (gain in the shelf or at the centre, unity far from it), and
+// that played tones come out at those gains.
+func TestColourFilters(t *testing.T) {
+	db := func(g float64) float64 { return 20 * math.Log10(g) }
+	for _, tc := range []struct {
+		name       string
+		f          biquad
+		at         float64 // Hz
+		want       float64 // dB
+		far        float64 // Hz where the gain is about 0 dB
+		tolFar, db float64
+	}{
+		{"low shelf cut", lowShelf(300, -12), 40, -12, 6000, 0.3, 0.5},
+		{"low shelf boost", lowShelf(300, 6), 40, 6, 6000, 0.3, 0.5},
+		{"high shelf boost", highShelf(3000, 9), 7800, 9, 100, 0.3, 0.5},
+		{"high shelf cut", highShelf(3000, -9), 7800, -9, 100, 0.3, 0.5},
+		{"peak", peaking(1000, 8, 1.4), 1000, 8, 7000, 0.3, 0.01},
+		{"notch", peaking(1000, -8, 1.4), 1000, -8, 60, 0.3, 0.01},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if g := db(tc.f.gainAt(tc.at)); math.Abs(g-tc.want) > tc.db {
+				t.Errorf("%.1f dB at %.0f Hz, want %.1f", g, tc.at, tc.want)
+			}
+			if g := db(tc.f.gainAt(tc.far)); math.Abs(g) > tc.tolFar {
+				t.Errorf("%.2f dB at %.0f Hz, want about 0", g, tc.far)
+			}
+			x := tone(16000, tc.at)
+			tc.f.apply(x)
+			if g := db(rms(x[4000:]) / rms(tone(16000, tc.at)[4000:])); math.Abs(g-db(tc.f.gainAt(tc.at))) > 0.1 {
+				t.Errorf("a %.0f Hz tone came out at %.2f dB, response says %.2f", tc.at, g, db(tc.f.gainAt(tc.at)))
+			}
+		})
+	}
+	// colour stays within the sum of its three filters' ranges and mostly moves
+	// the top of the band (its high shelf).
+	rng := rand.New(rand.NewPCG(3, 3))
+	changed := 0
+	for range 50 {
+		x := tone(8000, 7000)
+		colour(x, rng)
+		g := db(rms(x[2000:]) / rms(tone(8000, 7000)[2000:]))
+		if g < -29 || g > 23 {
+			t.Fatalf("colour changed a 7 kHz tone by %.1f dB", g)
+		}
+		if math.Abs(g) > 0.5 {
+			changed++
+		}
+	}
+	if changed < 40 {
+		t.Errorf("colour changed a 7 kHz tone by more than 0.5 dB only %d times in 50", changed)
+	}
+}
+
+// TestPrepareLeavesThePoolAlone renders many clips from one pool clip and
+// checks the pool's samples are untouched (colour filters in place).
+func TestPrepareLeavesThePoolAlone(t *testing.T) {
+	u := tone(8000, 300)
+	orig := append([]float32(nil), u...)
+	rng := rand.New(rand.NewPCG(4, 4))
+	for range 100 {
+		prepare(u, RenderOpts{Colour: 1}, rng)
+	}
+	for i := range u {
+		if u[i] != orig[i] {
+			t.Fatalf("prepare changed the pool clip at sample %d", i)
+		}
+	}
+}
+
 func TestSimulateOnSyntheticScores(t *testing.T) {
 	// 300 frames of zeros, then a burst of high scores, stride 3, window 3:
 	// ESPHome waits 100 frames, then fires once the average exceeds the cutoff.

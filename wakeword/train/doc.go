@@ -8,13 +8,17 @@
 // random speed, pitch and intonation range (Mandarin: espeak-ng's
 // cmn-latn-pinyin voice and its variants). Voices, never clips, are split into train, validation and held-out
 // test sets: an espeak-ng variant (m3, f2, …) or an mbrola/flite speaker
-// belongs to one split for every accent.
+// belongs to one split for every accent. PoolOpts.RandomVariants (`genie
+// wakeword train --random-voices N`, off by default) adds N training speakers
+// drawn at random from espeak-ng's variant parameters (RandomVariant).
 //
 // Augmentation (Go): speed perturbation, synthetic room reverberation
 // (exponentially decaying sparse impulse responses), white/pink/brown noise,
 // babble made of other speech and music-like tones at 0–30 dB SNR, cheap-mic
 // band limiting, gain, random placement with speech before or after the
-// phrase. Half the positive examples come from the non-espeak voices, which
+// phrase; with RenderOpts.Colour (`--colour S`, off by default) a share of the
+// spoken clips also gets another spectral balance (shelves and a peak). Half
+// the positive examples come from the non-espeak voices, which
 // the espeak-ng variants outnumber about 3 to 1. Every example is rendered through the bit-exact microfrontend with
 // half a second or more of lead-in so its noise estimate has settled.
 //
@@ -26,7 +30,8 @@
 // epoch the averaged network is exported to int8 and run through the real
 // engine over validation streams (phrases clean and at 10 dB SNR, 1.4 h of
 // ordinary speech); its miss rate at the lowest cutoff that meets the FA/h
-// target picks the best epoch and drives early stopping; minibatches are split
+// target picks the best epoch (from Opts.MinEpochs on) and drives early
+// stopping; minibatches are split
 // over goroutines with a fixed reduction order, so a seed gives the same
 // model. Checkpoints are written atomically after every epoch and a rerun
 // resumes.

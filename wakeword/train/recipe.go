@@ -30,9 +30,10 @@ type Recipe struct {
 	Pools     PoolOpts
 	TrainMix  Mix
 	ValMix    Mix
-	Window    int     // sliding_window_size of the manifest (chosen from Windows)
-	Windows   []int   // sliding window sizes to choose from on validation
-	TargetFAh float64 // cutoff is chosen on validation for at most this many FA/h
+	Render    RenderOpts // optional augmentations of the rendered windows
+	Window    int        // sliding_window_size of the manifest (chosen from Windows)
+	Windows   []int      // sliding window sizes to choose from on validation
+	TargetFAh float64    // cutoff is chosen on validation for at most this many FA/h
 	// HardNegatives is how many of the training stream's highest-scoring
 	// windows each epoch retrains on (0 for none).
 	HardNegatives int
@@ -174,6 +175,12 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 		Augmentations: []string{"tts prosody (speed, pitch)", "speed perturbation 0.9-1.1", "synthetic room reverb (rt60 0.15-0.8 s)",
 			"white/pink/brown noise, babble, music-like background at 0-30 dB SNR", "cheap-mic band limiting", "gain -35..-12 dBFS",
 			"random placement and following/preceding speech"}}
+	if r.Render.Colour > 0 {
+		rep.Augmentations = append(rep.Augmentations, fmt.Sprintf("spectral colour on %.0f %% of spoken clips (low shelf -12..+6 dB, high shelf -9..+9 dB, one peak ±8 dB)", 100*r.Render.Colour))
+	}
+	if r.Pools.RandomVariants > 0 {
+		rep.Augmentations = append(rep.Augmentations, fmt.Sprintf("%d random espeak-ng speakers in training", r.Pools.RandomVariants))
+	}
 	for s := range 3 {
 		sp := Split(s).String()
 		rep.Voices[sp] = pools.Voices[s]
@@ -187,13 +194,13 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 	w := r.Train.Arch.Window
 	dsPath := filepath.Join(r.WorkDir, fmt.Sprintf("data-w%d-s%d.gob", w, r.Train.Seed))
 	var sets struct{ Train, Val *Dataset }
-	dsKey := fmt.Sprintf("%s | mix %v/%v seed %d other-share %g render %d", pools.Key, r.TrainMix, r.ValMix, r.Train.Seed, OtherVoiceShare, renderVersion)
+	dsKey := fmt.Sprintf("%s | mix %v/%v seed %d other-share %g render %d%s", pools.Key, r.TrainMix, r.ValMix, r.Train.Seed, OtherVoiceShare, renderVersion, r.Render.key())
 	if err := loadGob(dsPath, &sets); err != nil || sets.Train == nil || sets.Train.Key != dsKey {
 		logf(r.Log, "rendering %d training and %d validation windows…\n", total(r.TrainMix), total(r.ValMix))
-		if sets.Train, err = BuildDataset(ctx, pools, SplitTrain, r.TrainMix, w, r.Train.Seed, r.Train.Workers); err != nil {
+		if sets.Train, err = BuildDataset(ctx, pools, SplitTrain, r.TrainMix, w, r.Train.Seed, r.Train.Workers, r.Render); err != nil {
 			return nil, err
 		}
-		if sets.Val, err = BuildDataset(ctx, pools, SplitVal, r.ValMix, w, r.Train.Seed+1, r.Train.Workers); err != nil {
+		if sets.Val, err = BuildDataset(ctx, pools, SplitVal, r.ValMix, w, r.Train.Seed+1, r.Train.Workers, r.Render); err != nil {
 			return nil, err
 		}
 		sets.Train.Key, sets.Val.Key = dsKey, dsKey
@@ -272,10 +279,9 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 	}
 	rep.TrainSeconds = math.Round(time.Since(t1).Seconds())
 	rep.Params, rep.Epochs = net.NumParams(), len(hist)
-	best := math.Inf(-1)
-	for _, h := range hist {
-		if sc := h.ValScore; sc > best {
-			best, rep.BestEpoch, rep.ValRecall = sc, h.Epoch, h.ValRecall
+	for i, h := range hist { // the last epoch kept is the one returned
+		if h.Kept || (i == len(hist)-1 && rep.BestEpoch == 0) {
+			rep.BestEpoch, rep.ValRecall = h.Epoch, h.ValRecall
 		}
 	}
 
