@@ -2,7 +2,6 @@ package train
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -168,7 +167,7 @@ func espeakOverlay(ctx context.Context, dir string, variants map[string]string) 
 	}
 	for name, text := range variants {
 		if strings.ContainsAny(name, "/+ ") || name == "" {
-			return errors.New("train: bad variant name " + fmt.Sprintf("%q", name))
+			return fmt.Errorf("train: bad variant name %q", name)
 		}
 		if err := os.WriteFile(filepath.Join(vdir, name), []byte(text), 0o644); err != nil {
 			return fmt.Errorf("train: %w", err)
