@@ -174,5 +174,26 @@ func runWakewordEval(ctx context.Context, args []string, stdout, stderr io.Write
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "\nmiss at 10 dB by background at equal false accepts (babble / white / pink / brown):")
+	tw = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(head, "\t"))
+	for _, r := range res {
+		row := []string{r.Model}
+		for _, a := range r.AtFAh {
+			if p := a.Point; p != nil && p.Miss10dBByNoise != nil {
+				var cells []string
+				for _, k := range train.NoiseKinds {
+					cells = append(cells, fmt.Sprintf("%.1f", 100*p.Miss10dBByNoise[k]))
+				}
+				row = append(row, strings.Join(cells, " / ")+" %")
+			} else {
+				row = append(row, "none")
+			}
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
 	return tw.Flush()
 }

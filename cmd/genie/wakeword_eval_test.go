@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -82,6 +83,21 @@ func TestWakewordEval(t *testing.T) {
 	if x.Own.MissClean != 1 || x.Own.Miss10dB != 1 || x.Own.FAPerHour != 0 {
 		t.Errorf("xiao_jing_ling at its cutoff: %+v", x.Own)
 	}
+	// The one noisy phrase lies in one background, caught by one model only.
+	for _, c := range []struct {
+		r    evalResult
+		want float64
+	}{{g, 0}, {x, 1}} {
+		by := c.r.Own.Miss10dBByNoise
+		if len(by) != 1 {
+			t.Errorf("%s: 10 dB misses by noise %v, want one background", c.r.Model, by)
+		}
+		for k, v := range by {
+			if v != c.want || !slices.Contains(train.NoiseKinds, k) {
+				t.Errorf("%s: missed %v in %q, want %v", c.r.Model, v, k, c.want)
+			}
+		}
+	}
 	for _, r := range res {
 		if len(r.AtFAh) != len(evalFAh) {
 			t.Fatalf("%s: %d false-accept limits", r.Model, len(r.AtFAh))
@@ -104,7 +120,7 @@ func TestWakewordEval(t *testing.T) {
 	if err := runWakewordEval(context.Background(), []string{"--work", work, "hey_genie", "xiao_jing_ling"}, &out, &errb); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"1 wake phrases (1 voices)", "1 near misses", "hey_genie  ", "xiao_jing_ling  ", "FA/h ≤ 0.5", "FA/h ≤ 5"} {
+	for _, want := range []string{"1 wake phrases (1 voices)", "1 near misses", "hey_genie  ", "xiao_jing_ling  ", "FA/h ≤ 0.5", "FA/h ≤ 5", "by background"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

@@ -20,6 +20,8 @@ func TestWakewordTrainRejectsBadArguments(t *testing.T) {
 		{"bad_scale", []string{"--scale", "0", "hey genie"}, "--scale"},
 		{"bad_scale_after_phrase", []string{"hey genie", "--scale", "20"}, "--scale"},
 		{"bad_colour", []string{"--colour", "1.5", "hey genie"}, "--colour"},
+		{"bad_babble", []string{"--babble", "0.95", "hey genie"}, "--babble"},
+		{"short_lead", []string{"--lead-max", "0.2", "hey genie"}, "--lead-max"},
 		{"bad_random_voices", []string{"--random-voices", "-1", "hey genie"}, "--random-voices"},
 		{"no_name", []string{"--out", t.TempDir(), "!!!"}, "--name"},
 	} {

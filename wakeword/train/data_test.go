@@ -3,6 +3,7 @@ package train
 import (
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -230,6 +231,10 @@ func handRuns() []testRun {
 		{"speech_10dB", false, nil},
 	} {
 		s, r := mk(c.targets, c.bursts...)
+		if c.name == "positive_10dB" {
+			// the first target in babble, the second in pink noise
+			s.Noise = []NoiseSpan{{0, 500 * 160, "babble"}, {500 * 160, handFrames * 160, "pink"}}
+		}
 		runs = append(runs, testRun{c.name, s, r})
 	}
 	return runs
@@ -243,13 +248,14 @@ func TestOperatingPoints(t *testing.T) {
 	hours := 2 * float64(handFrames) / 100 / 3600
 	fa := round4(1 / hours)
 	got := operatingPoints(runs, 3, 3, []float64{0.5, 0.8, 0.85, 0.95})
+	pinkMissed := map[string]float64{"babble": 0, "pink": 1}
 	want := []OperatingPoint{
-		{Cutoff: 0.5, MissClean: 0, Miss10dB: 0.5, FAPerHour: fa, NearAccept: 0.5},
-		{Cutoff: 0.8, MissClean: 0.5, Miss10dB: 0.5, FAPerHour: fa, NearAccept: 0.5},
-		{Cutoff: 0.85, MissClean: 0.5, Miss10dB: 0.5, FAPerHour: 0, NearAccept: 0.5},
-		{Cutoff: 0.95, MissClean: 0.5, Miss10dB: 1, FAPerHour: 0, NearAccept: 0},
+		{Cutoff: 0.5, MissClean: 0, Miss10dB: 0.5, FAPerHour: fa, NearAccept: 0.5, Miss10dBByNoise: pinkMissed},
+		{Cutoff: 0.8, MissClean: 0.5, Miss10dB: 0.5, FAPerHour: fa, NearAccept: 0.5, Miss10dBByNoise: pinkMissed},
+		{Cutoff: 0.85, MissClean: 0.5, Miss10dB: 0.5, FAPerHour: 0, NearAccept: 0.5, Miss10dBByNoise: pinkMissed},
+		{Cutoff: 0.95, MissClean: 0.5, Miss10dB: 1, FAPerHour: 0, NearAccept: 0, Miss10dBByNoise: map[string]float64{"babble": 1, "pink": 1}},
 	}
-	if !slices.Equal(got, want) {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("operating points\n got %+v\nwant %+v", got, want)
 	}
 }
@@ -266,10 +272,10 @@ func TestHeldOutRunAtFAh(t *testing.T) {
 	}{
 		// No false accept: the cutoff must clear the speech burst (215), so
 		// the second clean target (200) is missed.
-		{"none", 0, true, OperatingPoint{MissClean: 0.5, Miss10dB: 0.5, NearAccept: 0.5}},
+		{"none", 0, true, OperatingPoint{MissClean: 0.5, Miss10dB: 0.5, NearAccept: 0.5, Miss10dBByNoise: map[string]float64{"babble": 0, "pink": 1}}},
 		// The one false accept is allowed: the cutoff drops until the
 		// second 10 dB target (100) fires too.
-		{"one", 1 / hours, true, OperatingPoint{MissClean: 0, Miss10dB: 0, FAPerHour: round4(1 / hours), NearAccept: 0.5}},
+		{"one", 1 / hours, true, OperatingPoint{MissClean: 0, Miss10dB: 0, FAPerHour: round4(1 / hours), NearAccept: 0.5, Miss10dBByNoise: map[string]float64{"babble": 0, "pink": 0}}},
 		{"impossible", -1, false, OperatingPoint{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -282,7 +288,7 @@ func TestHeldOutRunAtFAh(t *testing.T) {
 			}
 			got := p
 			got.Cutoff = 0
-			if got != tc.want {
+			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("at %.3f: %+v, want %+v", p.Cutoff, got, tc.want)
 			}
 			// The next lower cutoff breaks the limit (or it is the lowest searched, 1/255).
@@ -290,9 +296,98 @@ func TestHeldOutRunAtFAh(t *testing.T) {
 			if u > 1 && r.At(cutoffFor(int(u)-1)).FAPerHour <= tc.maxFA {
 				t.Errorf("cutoff %.3f is not the lowest within %.1f FA/h", p.Cutoff, tc.maxFA)
 			}
-			if p != r.At(p.Cutoff) {
+			if !reflect.DeepEqual(p, r.At(p.Cutoff)) {
 				t.Errorf("AtFAh %+v differs from At(%.3f) %+v", p, p.Cutoff, r.At(p.Cutoff))
 			}
 		})
 	}
+}
+
+// renderPools is a hand-made pool for renderExample: phrases and near misses
+// are 300 Hz tones, ordinary speech a 3 kHz tone, so babble (which is made
+// of ordinary speech) can be told from the other backgrounds by its pitch.
+func renderPools() *Pools {
+	p := &Pools{}
+	for s := range 3 {
+		for i := range 4 {
+			p.Pos[s] = append(p.Pos[s], Utt{Audio: tone(9000+500*i, 300), Voice: "espeak-ng:en"})
+			p.Near[s] = append(p.Near[s], Utt{Audio: tone(9000, 320), Voice: "espeak-ng:en"})
+			p.Speech[s] = append(p.Speech[s], Utt{Audio: tone(48000, 3000), Voice: "espeak-ng:en"})
+		}
+	}
+	return p
+}
+
+// TestRenderOptsDefaults checks that spelling out the defaults (babble 0.2,
+// lead up to 1 s) renders the very same examples as the zero RenderOpts,
+// which is what keeps cached datasets and the built-in models unchanged.
+func TestRenderOptsDefaults(t *testing.T) {
+	p := renderPools()
+	for kind := range KindMusic + 1 {
+		for i := range 20 {
+			a, ea := renderExample(p, SplitTrain, kind, 105, nil, RenderOpts{}, rand.New(rand.NewPCG(uint64(i), 1)))
+			b, eb := renderExample(p, SplitTrain, kind, 105, nil, RenderOpts{Babble: 0.2, LeadMax: 1}, rand.New(rand.NewPCG(uint64(i), 1)))
+			if ea != eb || !slices.Equal(a, b) {
+				t.Fatalf("kind %d draw %d: explicit defaults render another example", kind, i)
+			}
+		}
+	}
+	if k := (RenderOpts{}).key(); k != "" {
+		t.Errorf("default key %q, want empty", k)
+	}
+}
+
+// TestRenderOptsShares renders background-only examples and counts how many
+// backgrounds are babble (3 kHz) and how long the leads are.
+func TestRenderOptsShares(t *testing.T) {
+	p := renderPools()
+	cases := []struct {
+		name           string
+		ro             RenderOpts
+		babble         float64 // expected share of babble backgrounds
+		minLead, maxLd float64 // seconds
+	}{
+		{"defaults", RenderOpts{}, 0.2, 0.5, 1},
+		{"babble half", RenderOpts{Babble: 0.5}, 0.5, 0.5, 1},
+		{"babble most", RenderOpts{Babble: 0.9}, 0.9, 0.5, 1},
+		{"lead 3 s", RenderOpts{LeadMax: 3}, 0.2, 0.5, 3},
+	}
+	const draws = 600
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var babbles int
+			lo, hi := math.Inf(1), 0.0
+			for i := range draws {
+				x, _ := renderExample(p, SplitTrain, KindNoise, 105, nil, c.ro, rand.New(rand.NewPCG(uint64(i), 2)))
+				lead := float64(len(x)-105*160-320) / 16000
+				lo, hi = min(lo, lead), max(hi, lead)
+				if toneShare(x, 3000) > 0.5 {
+					babbles++
+				}
+			}
+			if got := float64(babbles) / draws; math.Abs(got-c.babble) > 0.05 {
+				t.Errorf("babble share %.3f, want %.2f", got, c.babble)
+			}
+			if lo < c.minLead || hi >= c.maxLd || hi < c.maxLd-0.1 || lo > c.minLead+0.1 {
+				t.Errorf("leads %.2f..%.2f s, want %.1f..%.1f s", lo, hi, c.minLead, c.maxLd)
+			}
+		})
+	}
+}
+
+// toneShare is the share of x's energy at f Hz (Goertzel over 20 ms blocks).
+func toneShare(x []float32, f float64) float64 {
+	const n = 320
+	w := 2 * math.Pi * f / 16000
+	var at, all float64
+	for off := 0; off+n <= len(x); off += n {
+		var s1, s2, e float64
+		for _, v := range x[off : off+n] {
+			s1, s2 = float64(v)+2*math.Cos(w)*s1-s2, s1
+			e += float64(v) * float64(v)
+		}
+		at += (s1*s1 + s2*s2 - 2*math.Cos(w)*s1*s2) * 2 / n
+		all += e
+	}
+	return at / max(all, 1e-12)
 }

@@ -22,6 +22,29 @@ type Stream struct {
 	// Speech locates the ordinary-speech paragraphs of a SpeechStream, to
 	// tell which words a false accept fell on.
 	Speech []Span
+	// Noise is the background laid under each stretch of the stream (one
+	// span per 10 s chunk), to tell which noise a miss fell in.
+	Noise []NoiseSpan
+}
+
+// NoiseSpan is one stretch of a Stream's background.
+type NoiseSpan struct {
+	Start, End int    // samples
+	Kind       string // one of NoiseKinds
+}
+
+// NoiseKinds are the backgrounds of the noisy test streams: babble of three
+// to six talkers, and white, pink or brown noise.
+var NoiseKinds = []string{"babble", "white", "pink", "brown"}
+
+// NoiseAt returns the kind of background at sample, or "" where none is
+// recorded.
+func (s *Stream) NoiseAt(sample int) string {
+	k := sort.Search(len(s.Noise), func(i int) bool { return s.Noise[i].End > sample })
+	if k < len(s.Noise) && s.Noise[k].Start <= sample {
+		return s.Noise[k].Kind
+	}
+	return ""
 }
 
 // Span is one utterance placed in a Stream.
@@ -73,7 +96,7 @@ func PhraseStream(utts []Utt, speech []Utt, snrDB float64, seed uint64) *Stream 
 		}
 		s.Audio = append(s.Audio, tail...)
 	}
-	addNoise(s.Audio, snrDB, level, speech, rng)
+	s.Noise = addNoise(s.Audio, snrDB, level, speech, rng)
 	return s
 }
 
@@ -105,12 +128,16 @@ func SpeechStream(speech []Utt, snrDB float64, seed uint64) *Stream {
 			}
 		}
 	}
-	addNoise(s.Audio, snrDB, level, speech, rng)
+	s.Noise = addNoise(s.Audio, snrDB, level, speech, rng)
 	return s
 }
 
-func addNoise(x []float32, snrDB, level float64, speech []Utt, rng *rand.Rand) {
+// addNoise lays a background under x in 10 s chunks, each babble (a third of
+// them, when snrDB > 0) or white, pink or brown noise, snrDB below level
+// (-70 dB below it when snrDB ≤ 0). It returns what lies where.
+func addNoise(x []float32, snrDB, level float64, speech []Utt, rng *rand.Rand) []NoiseSpan {
 	var n []float32
+	var spans []NoiseSpan
 	g := dbToAmp(-70)
 	if snrDB > 0 {
 		g = level / dbToAmp(snrDB)
@@ -118,14 +145,18 @@ func addNoise(x []float32, snrDB, level float64, speech []Utt, rng *rand.Rand) {
 	const chunk = 160000
 	for off := 0; off < len(x); off += chunk {
 		m := min(chunk, len(x)-off)
+		kind := "babble"
 		switch {
 		case snrDB > 0 && rng.IntN(3) == 0:
 			n = babble(speech, m, rng)
 		default:
-			n = coloredNoise(m, rng.IntN(3), rng)
+			c := rng.IntN(3)
+			n, kind = coloredNoise(m, c, rng), NoiseKinds[1+c]
 		}
 		addScaled(x[off:off+m], n, float32(g))
+		spans = append(spans, NoiseSpan{Start: off, End: off + m, Kind: kind})
 	}
+	return spans
 }
 
 // Run is what a model did on a stream.
@@ -289,6 +320,25 @@ func MissByFamily(s *Stream, o Outcome) map[string]FamilyMiss {
 			f.Missed++
 		}
 		out[VoiceFamily(v)] = f
+	}
+	return out
+}
+
+// MissByNoise counts, per background kind at each target's end (Stream.Noise),
+// the targets of s and how many o missed; nil when s records no noise.
+func MissByNoise(s *Stream, o Outcome) map[string]FamilyMiss {
+	if len(s.Noise) == 0 {
+		return nil
+	}
+	out := map[string]FamilyMiss{}
+	for i, e := range s.Ends {
+		k := s.NoiseAt(e - 1)
+		f := out[k]
+		f.Targets++
+		if i < len(o.Hit) && !o.Hit[i] {
+			f.Missed++
+		}
+		out[k] = f
 	}
 	return out
 }

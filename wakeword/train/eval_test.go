@@ -1,8 +1,10 @@
 package train
 
 import (
+	"maps"
 	"math"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -119,5 +121,66 @@ func TestDETRank(t *testing.T) {
 		if got := detRank(tc.fas, miss); math.Abs(got-tc.want) > 1e-12 {
 			t.Errorf("%s: rank %.6f, want %.6f", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestPhraseStreamNoise checks the noise spans of a phrase stream: they tile
+// the stream, name real kinds, and match what was laid down: white noise has
+// far more energy at 7 kHz than brown noise or babble (of 3 kHz "speech", as
+// are the excerpts between phrases of 300 Hz); clean streams carry no babble.
+func TestPhraseStreamNoise(t *testing.T) {
+	p := renderPools()
+	utts := slices.Repeat(p.Pos[SplitTest], 10)
+	for _, snr := range []float64{10, 0} {
+		s := PhraseStream(utts, p.Speech[SplitTest], snr, 5)
+		kinds := map[string]int{}
+		hf := map[string][]float64{} // share of energy at 7 kHz per span, by kind
+		end := 0
+		for _, sp := range s.Noise {
+			if sp.Start != end || sp.End <= sp.Start {
+				t.Fatalf("snr %g: span %+v does not follow %d", snr, sp, end)
+			}
+			end = sp.End
+			if !slices.Contains(NoiseKinds, sp.Kind) {
+				t.Fatalf("snr %g: unknown kind %q", snr, sp.Kind)
+			}
+			kinds[sp.Kind]++
+			hf[sp.Kind] = append(hf[sp.Kind], toneShare(s.Audio[sp.Start:sp.End], 7000))
+		}
+		if snr > 0 && len(hf["white"]) > 0 {
+			lowest := slices.Min(hf["white"])
+			for _, k := range []string{"brown", "babble"} {
+				if len(hf[k]) > 0 && slices.Max(hf[k]) >= lowest/10 {
+					t.Errorf("snr %g: %s spans reach %.2g of their energy at 7 kHz, white only %.2g", snr, k, slices.Max(hf[k]), lowest)
+				}
+			}
+		}
+		if end != len(s.Audio) {
+			t.Fatalf("snr %g: spans end at %d of %d samples", snr, end, len(s.Audio))
+		}
+		if snr == 0 && kinds["babble"] > 0 {
+			t.Errorf("clean stream with babble: %v", kinds)
+		}
+		if snr > 0 && (kinds["babble"] == 0 || len(kinds) < 3) {
+			t.Errorf("10 dB stream kinds %v, want babble and coloured noise", kinds)
+		}
+		for i, e := range s.Ends {
+			if s.NoiseAt(e-1) == "" {
+				t.Errorf("snr %g: phrase %d has no background", snr, i)
+			}
+		}
+	}
+}
+
+// TestMissByNoise splits misses by the background at each phrase's end.
+func TestMissByNoise(t *testing.T) {
+	s := &Stream{Ends: []int{100, 300, 500, 900}, Noise: []NoiseSpan{{0, 400, "babble"}, {400, 1000, "white"}}}
+	got := MissByNoise(s, Outcome{Hit: []bool{true, false, false, true}})
+	want := map[string]FamilyMiss{"babble": {2, 1}, "white": {2, 1}}
+	if !maps.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	if got := MissByNoise(&Stream{Ends: []int{5}}, Outcome{}); got != nil {
+		t.Errorf("stream without noise spans: %v, want nil", got)
 	}
 }

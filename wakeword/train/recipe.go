@@ -115,6 +115,8 @@ type Summary struct {
 	MedianLatency float64  `json:"median_latency_ms,omitempty"`
 	// ByVoice splits the targets and misses by voice family (VoiceFamily).
 	ByVoice map[string]FamilyMiss `json:"by_voice,omitempty"`
+	// ByNoise splits them by the background at each phrase (NoiseKinds).
+	ByNoise map[string]FamilyMiss `json:"by_noise,omitempty"`
 }
 
 func summarize(o Outcome) Summary {
@@ -177,6 +179,12 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 			"random placement and following/preceding speech"}}
 	if r.Render.Colour > 0 {
 		rep.Augmentations = append(rep.Augmentations, fmt.Sprintf("spectral colour on %.0f %% of spoken clips (low shelf -12..+6 dB, high shelf -9..+9 dB, one peak ±8 dB)", 100*r.Render.Colour))
+	}
+	if r.Render.Babble > 0 {
+		rep.Augmentations = append(rep.Augmentations, fmt.Sprintf("babble as %.0f %% of backgrounds (instead of 20 %%)", 100*float64(r.Render.babbleTenths())/10))
+	}
+	if r.Render.LeadMax > 0 {
+		rep.Augmentations = append(rep.Augmentations, fmt.Sprintf("background lead 0.5-%g s before each window (instead of 0.5-1 s)", r.Render.LeadMax))
 	}
 	if r.Pools.RandomVariants > 0 {
 		rep.Augmentations = append(rep.Augmentations, fmt.Sprintf("%d random espeak-ng speakers in training", r.Pools.RandomVariants))
@@ -564,6 +572,14 @@ func TestReport(md *wakeword.Model, pools *Pools, log io.Writer) (map[string]Sum
 				m := sum.ByVoice[f]
 				logf(log, "    %-28s missed %3d of %3d\n", f, m.Missed, m.Targets)
 			}
+			if c.s.Noise != nil && strings.HasSuffix(c.name, "dB") {
+				sum.ByNoise = MissByNoise(c.s, o)
+				for _, k := range NoiseKinds {
+					if m, ok := sum.ByNoise[k]; ok {
+						logf(log, "    in %-25s missed %3d of %3d\n", k, m.Missed, m.Targets)
+					}
+				}
+			}
 		}
 		out[c.name] = sum
 	}
@@ -590,6 +606,9 @@ type OperatingPoint struct {
 	FAPerHour float64 `json:"false_accepts_per_hour"`
 	// NearAccept is the share of near-miss phrases that woke the model.
 	NearAccept float64 `json:"near_miss_accept_rate"`
+	// Miss10dBByNoise splits Miss10dB by the background at each phrase
+	// (NoiseKinds): the share of that background's phrases missed.
+	Miss10dBByNoise map[string]float64 `json:"miss_rate_10dB_by_noise,omitempty"`
 }
 
 // testRun is one of TestReport's streams and the engine's run over it.
@@ -615,6 +634,12 @@ func operatingPoints(runs []testRun, stride, window int, cutoffs []float64) []Op
 				p.MissClean = round4(o.MissRate())
 			case t.name == "positive_10dB":
 				p.Miss10dB = round4(o.MissRate())
+				if by := MissByNoise(t.s, o); by != nil {
+					p.Miss10dBByNoise = map[string]float64{}
+					for k, m := range by {
+						p.Miss10dBByNoise[k] = round4(float64(m.Missed) / float64(max(m.Targets, 1)))
+					}
+				}
 			case t.name == "near_miss_clean":
 				p.NearAccept = round4(float64(o.Hits) / float64(max(o.Targets, 1)))
 			case strings.HasPrefix(t.name, "speech"):
