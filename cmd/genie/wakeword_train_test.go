@@ -22,6 +22,7 @@ func TestWakewordTrainRejectsBadArguments(t *testing.T) {
 		{"bad_colour", []string{"--colour", "1.5", "hey genie"}, "--colour"},
 		{"bad_babble", []string{"--babble", "0.95", "hey genie"}, "--babble"},
 		{"short_lead", []string{"--lead-max", "0.2", "hey genie"}, "--lead-max"},
+		{"bad_talkers", []string{"--talkers", "7", "hey genie"}, "--talkers"},
 		{"bad_random_voices", []string{"--random-voices", "-1", "hey genie"}, "--random-voices"},
 		{"no_name", []string{"--out", t.TempDir(), "!!!"}, "--name"},
 	} {

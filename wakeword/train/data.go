@@ -598,7 +598,7 @@ func renderExample(p *Pools, split Split, kind, window int, others []int, ro Ren
 	case kind == KindMusic || r == 0:
 		bg = musicLike(n, rng)
 	case r < 1+ro.babbleTenths():
-		bg = babble(p.Speech[split], n, rng)
+		bg = babbleOf(p.Speech[split], n, ro.minTalkers(), rng)
 	default:
 		bg = coloredNoise(n, rng.IntN(3), rng)
 	}
@@ -651,6 +651,12 @@ type RenderOpts struct {
 	// default 0.2. Played at 10 dB SNR, babble is where every model misses
 	// most held-out phrases (29–57 %, against 5–24 % in coloured noise).
 	Babble float64
+	// Talkers is the fewest talkers in a babble background (1..6; 0 means
+	// 3): one or two background talkers, as from a television or another
+	// room, disturb the models more than a crowd. Played 20 dB below the
+	// held-out phrases, a single talker made the built-in model miss 102 of
+	// 496 against 25 under white noise 30 dB down.
+	Talkers int
 	// LeadMax is the longest background lead before a window, in seconds
 	// (0 means 1 s; the shortest is always 0.5 s). A longer lead lets the
 	// microfrontend's noise estimate settle as it does on a running device.
@@ -663,6 +669,14 @@ func (o RenderOpts) babbleTenths() int {
 		return 2
 	}
 	return min(int(math.Round(10*o.Babble)), 9)
+}
+
+// minTalkers is the fewest talkers in a babble background.
+func (o RenderOpts) minTalkers() int {
+	if o.Talkers <= 0 {
+		return 3
+	}
+	return min(o.Talkers, 6)
 }
 
 // leadSpan is the range of the background lead in samples above leadMin.
@@ -685,6 +699,9 @@ func (o RenderOpts) key() string {
 	if o.LeadMax > 0 {
 		k += fmt.Sprintf(" lead %g", o.LeadMax)
 	}
+	if o.Talkers > 0 {
+		k += fmt.Sprintf(" talkers %d", o.Talkers)
+	}
 	return k
 }
 
@@ -702,9 +719,12 @@ func excerpt(pool []Utt, n int, rng *rand.Rand) []float32 {
 }
 
 // babble sums three to six speech excerpts, unit RMS.
-func babble(pool []Utt, n int, rng *rand.Rand) []float32 {
+func babble(pool []Utt, n int, rng *rand.Rand) []float32 { return babbleOf(pool, n, 3, rng) }
+
+// babbleOf sums minTalkers to six speech excerpts, unit RMS.
+func babbleOf(pool []Utt, n, minTalkers int, rng *rand.Rand) []float32 {
 	out := make([]float32, n)
-	for range 3 + rng.IntN(4) {
+	for range minTalkers + rng.IntN(7-minTalkers) {
 		s := excerpt(pool, n, rng)
 		normalize(s, 1)
 		addScaled(out, s, 1)

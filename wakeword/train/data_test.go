@@ -326,7 +326,7 @@ func TestRenderOptsDefaults(t *testing.T) {
 	for kind := range KindMusic + 1 {
 		for i := range 20 {
 			a, ea := renderExample(p, SplitTrain, kind, 105, nil, RenderOpts{}, rand.New(rand.NewPCG(uint64(i), 1)))
-			b, eb := renderExample(p, SplitTrain, kind, 105, nil, RenderOpts{Babble: 0.2, LeadMax: 1}, rand.New(rand.NewPCG(uint64(i), 1)))
+			b, eb := renderExample(p, SplitTrain, kind, 105, nil, RenderOpts{Babble: 0.2, LeadMax: 1, Talkers: 3}, rand.New(rand.NewPCG(uint64(i), 1)))
 			if ea != eb || !slices.Equal(a, b) {
 				t.Fatalf("kind %d draw %d: explicit defaults render another example", kind, i)
 			}
@@ -390,4 +390,32 @@ func toneShare(x []float32, f float64) float64 {
 		all += e
 	}
 	return at / max(all, 1e-12)
+}
+
+// TestBabbleTalkers counts the talkers in babble backgrounds: each paragraph
+// of the pool is a tone of its own pitch, long enough that an excerpt never
+// reaches the next one.
+func TestBabbleTalkers(t *testing.T) {
+	var pool []Utt
+	for i := range 60 {
+		pool = append(pool, Utt{Audio: tone(16000, 500+100*float64(i))})
+	}
+	for _, c := range []struct {
+		min, fewest int // minTalkers, and the fewest distinct pitches seen
+	}{{1, 1}, {3, 2}, {6, 4}} {
+		fewest, most := 99, 0
+		for i := range 200 {
+			x := babbleOf(pool, 4000, c.min, rand.New(rand.NewPCG(uint64(i), 3)))
+			var n int
+			for k := range pool {
+				if toneShare(x, 500+100*float64(k)) > 0.01 {
+					n++
+				}
+			}
+			fewest, most = min(fewest, n), max(most, n)
+		}
+		if fewest != c.fewest || most > 6 {
+			t.Errorf("at least %d talkers: %d..%d pitches, want %d..6", c.min, fewest, most, c.fewest)
+		}
+	}
 }

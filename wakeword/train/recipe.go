@@ -186,6 +186,9 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 	if r.Render.LeadMax > 0 {
 		rep.Augmentations = append(rep.Augmentations, fmt.Sprintf("background lead 0.5-%g s before each window (instead of 0.5-1 s)", r.Render.LeadMax))
 	}
+	if r.Render.Talkers > 0 {
+		rep.Augmentations = append(rep.Augmentations, fmt.Sprintf("babble of %d to 6 talkers (instead of 3 to 6)", r.Render.minTalkers()))
+	}
 	if r.Pools.RandomVariants > 0 {
 		rep.Augmentations = append(rep.Augmentations, fmt.Sprintf("%d random espeak-ng speakers in training", r.Pools.RandomVariants))
 	}
