@@ -26,6 +26,14 @@ func init() {
 	})
 }
 
+// checkWorkPools says clearly when a --work directory holds no pools.gob.
+func checkWorkPools(poolPath string) error {
+	if _, err := os.Stat(poolPath); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%s does not exist: --work must be the work directory of a `genie wakeword train` run", poolPath)
+	}
+	return nil
+}
+
 // evalFAh are the false-accept rates (per hour of held-out speech) at which
 // `genie wakeword eval` lines models up.
 var evalFAh = []float64{0.5, 1, 2, 5}
@@ -63,24 +71,18 @@ func runWakewordEval(ctx context.Context, args []string, stdout, stderr io.Write
 			"MODEL is a manifest path or a model name.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	// Flags may follow the models: parse again after each one.
-	var refs []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		refs, args = append(refs, fs.Arg(0)), fs.Args()[1:]
+	// Flags may follow the models.
+	refs, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
 	}
 	if *work == "" || len(refs) == 0 {
 		fs.Usage()
 		return errUsage
 	}
 	poolPath := filepath.Join(*work, "pools.gob")
-	if _, err := os.Stat(poolPath); errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("wakeword eval: %s does not exist: --work must be the work directory of a `genie wakeword train` run", poolPath)
+	if err := checkWorkPools(poolPath); err != nil {
+		return fmt.Errorf("wakeword eval: %w", err)
 	}
 	var ms []*wakeword.Model
 	names := map[string]bool{}

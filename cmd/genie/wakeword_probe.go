@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -41,15 +39,9 @@ func runWakewordProbe(ctx context.Context, args []string, stdout, stderr io.Writ
 			"before it, through the real front end and engine, and prints how many the model missed, per background and SNR.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	var refs []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		refs, args = append(refs, fs.Arg(0)), fs.Args()[1:]
+	refs, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
 	}
 	if *work == "" || len(refs) != 1 {
 		fs.Usage()
@@ -75,8 +67,8 @@ func runWakewordProbe(ctx context.Context, args []string, stdout, stderr io.Writ
 		return fmt.Errorf("wakeword probe: %w", err)
 	}
 	poolPath := filepath.Join(*work, "pools.gob")
-	if _, err := os.Stat(poolPath); errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("wakeword probe: %s does not exist: --work must be the work directory of a `genie wakeword train` run", poolPath)
+	if err := checkWorkPools(poolPath); err != nil {
+		return fmt.Errorf("wakeword probe: %w", err)
 	}
 	pools, err := train.LoadPools(poolPath)
 	if err != nil {
