@@ -74,7 +74,11 @@ func runWakewordProbe(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return fmt.Errorf("wakeword probe: %w", err)
 	}
-	fmt.Fprintf(stdout, "%s: %s phrases of %s at -20 dBFS, background from %.2f s before, cutoff %.3f\n", refs[0], *split, *work, *lead, max(*cutoff, 0))
+	c := md.Cutoff()
+	if *cutoff > 0 {
+		c = *cutoff
+	}
+	fmt.Fprintf(stdout, "%s: %s phrases of %s at -20 dBFS, background from %.2f s before, cutoff %.3f\n", refs[0], *split, *work, *lead, c)
 	for _, bg := range strings.Split(*bgs, ",") {
 		bg = strings.TrimSpace(bg)
 		for _, snr := range levels {

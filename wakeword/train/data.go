@@ -688,6 +688,25 @@ func (o RenderOpts) leadSpan() int {
 	return max(int(o.LeadMax*16000)-leadMin, 1)
 }
 
+// augmentations describes, for the manifest, what o renders beyond the
+// defaults.
+func (o RenderOpts) augmentations() []string {
+	var out []string
+	if o.Colour > 0 {
+		out = append(out, fmt.Sprintf("spectral colour on %.0f %% of spoken clips (low shelf -12..+6 dB, high shelf -9..+9 dB, one peak ±8 dB)", 100*o.Colour))
+	}
+	if o.Babble > 0 {
+		out = append(out, fmt.Sprintf("babble as %.0f %% of backgrounds (instead of 20 %%)", 100*float64(o.babbleTenths())/10))
+	}
+	if o.LeadMax > 0 {
+		out = append(out, fmt.Sprintf("background lead 0.5-%g s before each window (instead of 0.5-1 s)", o.LeadMax))
+	}
+	if o.Talkers > 0 {
+		out = append(out, fmt.Sprintf("babble of %d to 6 talkers (instead of 3 to 6)", o.minTalkers()))
+	}
+	return out
+}
+
 // key describes o for a dataset cache key; "" for the defaults.
 func (o RenderOpts) key() string {
 	var k string

@@ -177,18 +177,7 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 		Augmentations: []string{"tts prosody (speed, pitch)", "speed perturbation 0.9-1.1", "synthetic room reverb (rt60 0.15-0.8 s)",
 			"white/pink/brown noise, babble, music-like background at 0-30 dB SNR", "cheap-mic band limiting", "gain -35..-12 dBFS",
 			"random placement and following/preceding speech"}}
-	if r.Render.Colour > 0 {
-		rep.Augmentations = append(rep.Augmentations, fmt.Sprintf("spectral colour on %.0f %% of spoken clips (low shelf -12..+6 dB, high shelf -9..+9 dB, one peak ±8 dB)", 100*r.Render.Colour))
-	}
-	if r.Render.Babble > 0 {
-		rep.Augmentations = append(rep.Augmentations, fmt.Sprintf("babble as %.0f %% of backgrounds (instead of 20 %%)", 100*float64(r.Render.babbleTenths())/10))
-	}
-	if r.Render.LeadMax > 0 {
-		rep.Augmentations = append(rep.Augmentations, fmt.Sprintf("background lead 0.5-%g s before each window (instead of 0.5-1 s)", r.Render.LeadMax))
-	}
-	if r.Render.Talkers > 0 {
-		rep.Augmentations = append(rep.Augmentations, fmt.Sprintf("babble of %d to 6 talkers (instead of 3 to 6)", r.Render.minTalkers()))
-	}
+	rep.Augmentations = append(rep.Augmentations, r.Render.augmentations()...)
 	if r.Pools.RandomVariants > 0 {
 		rep.Augmentations = append(rep.Augmentations, fmt.Sprintf("%d random espeak-ng speakers in training", r.Pools.RandomVariants))
 	}
