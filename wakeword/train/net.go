@@ -373,3 +373,27 @@ func bceGrad(z float32, y bool, weight float32) (loss, dz float32) {
 	}
 	return weight * loss, weight * dz
 }
+
+// focalGrad returns the weighted focal loss −(1−p_t)^γ·log p_t of logit z
+// for label y (p_t is the probability given to the true label) and its
+// derivative with respect to z. γ = 0 is bceGrad. Examples the network
+// already gets right weigh (1−p_t)^γ as much, so training time goes to the
+// rare hard ones: phrases under babble, sentences near the cutoff.
+func focalGrad(z float32, y bool, weight, gamma float32) (loss, dz float32) {
+	if gamma == 0 {
+		return bceGrad(z, y, weight)
+	}
+	s := float64(1)
+	if !y {
+		s = -1
+	}
+	sz := s * float64(z)
+	logPt := -(math.Log1p(math.Exp(-math.Abs(sz))) + max(-sz, 0)) // log σ(sz)
+	pt := math.Exp(logPt)
+	q := 1 - pt
+	g := float64(gamma)
+	mod := math.Pow(q, g)
+	loss = float32(-mod * logPt)
+	dz = float32(s * (g*pt*mod*logPt - mod*q))
+	return weight * loss, weight * dz
+}

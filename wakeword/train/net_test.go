@@ -134,6 +134,42 @@ func TestBCEGradIsDerivative(t *testing.T) {
 	}
 }
 
+func TestFocalGrad(t *testing.T) {
+	for _, gamma := range []float32{0.5, 1, 2, 3} {
+		for _, y := range []bool{false, true} {
+			for _, z := range []float32{-30, -4, -1, 0, 0.5, 3, 30} {
+				l0, dz := focalGrad(z, y, 1.5, gamma)
+				l1, _ := focalGrad(z+1e-2, y, 1.5, gamma)
+				lm, _ := focalGrad(z-1e-2, y, 1.5, gamma)
+				num := (l1 - lm) / 2e-2
+				if math.Abs(float64(num-dz)) > 2e-3 || math.IsNaN(float64(l0)) || l0 < 0 {
+					t.Errorf("γ=%v y=%v z=%v: loss %v, d %v, numeric %v", gamma, y, z, l0, dz, num)
+				}
+				// The focusing term only ever lowers the loss, and most
+				// for examples already right.
+				bl, _ := bceGrad(z, y, 1.5)
+				if l0 > bl+1e-6 {
+					t.Errorf("γ=%v y=%v z=%v: focal %v above cross-entropy %v", gamma, y, z, l0, bl)
+				}
+			}
+		}
+	}
+	// γ = 0 is cross-entropy; an example the net has right with p_t = 0.9
+	// weighs (0.1)^2 = 1 % of its cross-entropy at γ = 2.
+	if l, d := focalGrad(1.2, true, 2, 0); true {
+		bl, bd := bceGrad(1.2, true, 2)
+		if l != bl || d != bd {
+			t.Errorf("γ=0: %v, %v; cross-entropy %v, %v", l, d, bl, bd)
+		}
+	}
+	z := float32(math.Log(9)) // σ(z) = 0.9
+	l, _ := focalGrad(z, true, 1, 2)
+	bl, _ := bceGrad(z, true, 1)
+	if r := l / bl; math.Abs(float64(r)-0.01) > 1e-4 {
+		t.Errorf("p_t 0.9, γ 2: focal/cross-entropy %v, want 0.01", r)
+	}
+}
+
 func TestNewNetRejectsBadArch(t *testing.T) {
 	for _, tc := range []struct {
 		name string

@@ -32,8 +32,12 @@ type Opts struct {
 	WeightDec float64 // decoupled weight decay per step, relative to LR
 	LRDecay   float64 // learning rate factor per epoch (1 keeps it)
 	PosWeight float32 // loss weight of positives relative to negatives
-	Seed      uint64
-	Workers   int // goroutines per minibatch
+	// Focal is the focusing exponent γ of a focal loss (0 for plain binary
+	// cross-entropy): each example's loss is scaled by (1−p_t)^γ, where p_t
+	// is the probability the network gives its true label.
+	Focal   float32
+	Seed    uint64
+	Workers int // goroutines per minibatch
 	// SpecAugment masks random time and channel bands and shifts the level
 	// of each training window, freshly every epoch.
 	SpecAugment bool
@@ -213,7 +217,7 @@ func Train(ctx context.Context, tr, va *Dataset, o Opts) (*Net, []EpochStats, er
 						if pos {
 							wt = posW
 						}
-						l, dz := bceGrad(z, pos, wt)
+						l, dz := focalGrad(z, pos, wt, o.Focal)
 						losses[w] += float64(l)
 						net.backward(ws[w], dz, g)
 					}
