@@ -38,6 +38,8 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 	babbleShare := fs.Float64("babble", 0, "share of training backgrounds that are babble of several talkers (0 keeps the default 0.2; at most 0.9)")
 	leadMax := fs.Float64("lead-max", 0, "longest background lead before a training window in seconds, so the front end's noise estimate settles (0 keeps the default 1; at least 0.5)")
 	talkers := fs.Int("talkers", 0, "fewest talkers in a babble background, 1..6 (0 keeps the default 3)")
+	talker := fs.Float64("talker", 0, "share of training windows with one more quiet talker (10-30 dB below the speech) besides their background; 0 for none")
+	focal := fs.Float64("focal", 0, "focusing exponent of a focal loss, 0..5 (0 keeps binary cross-entropy)")
 	colourShare := fs.Float64("colour", 0, "share of spoken training clips given another spectral balance (shelves and a peak, as voices and microphones differ); 0 for none")
 	randomVoices := fs.Int("random-voices", train.DefaultRecipe("").Pools.RandomVariants, "random espeak-ng speakers (drawn formants, pitch, breath, echo) added to the training voices; 0 for none")
 	test := fs.Bool("test", true, "evaluate on held-out test voices (about 1 h of negative audio) and record it in the manifest")
@@ -97,6 +99,14 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 		return fmt.Errorf("wakeword train: --talkers %d out of range [0, 6]", *talkers)
 	}
 	r.Render.Talkers = *talkers
+	if *talker < 0 || *talker > 1 {
+		return fmt.Errorf("wakeword train: --talker %v out of range [0, 1]", *talker)
+	}
+	r.Render.Talker = *talker
+	if *focal < 0 || *focal > 5 {
+		return fmt.Errorf("wakeword train: --focal %v out of range [0, 5]", *focal)
+	}
+	r.Train.Focal = float32(*focal)
 	if *scale != 1 {
 		for k := range r.TrainMix {
 			r.TrainMix[k] = max(int(float64(r.TrainMix[k])**scale), 10)
