@@ -34,7 +34,8 @@ type Opts struct {
 	PosWeight float32 // loss weight of positives relative to negatives
 	// Focal is the focusing exponent γ of a focal loss (0 for plain binary
 	// cross-entropy): each example's loss is scaled by (1−p_t)^γ, where p_t
-	// is the probability the network gives its true label.
+	// is the probability the network gives its true label. γ = 2 did no
+	// better than cross-entropy over two seeds (BENCHMARKS.md).
 	Focal   float32
 	Seed    uint64
 	Workers int // goroutines per minibatch
