@@ -23,6 +23,9 @@ func TestWakewordTrainRejectsBadArguments(t *testing.T) {
 		{"bad_babble", []string{"--babble", "0.95", "hey genie"}, "--babble"},
 		{"short_lead", []string{"--lead-max", "0.2", "hey genie"}, "--lead-max"},
 		{"bad_talkers", []string{"--talkers", "7", "hey genie"}, "--talkers"},
+		{"bad_talker", []string{"--talker", "1.2", "hey genie"}, "--talker"},
+		{"negative_talker", []string{"hey genie", "--talker", "-0.1"}, "--talker"},
+		{"bad_focal", []string{"--focal", "6", "hey genie"}, "--focal"},
 		{"bad_random_voices", []string{"--random-voices", "-1", "hey genie"}, "--random-voices"},
 		{"no_name", []string{"--out", t.TempDir(), "!!!"}, "--name"},
 	} {

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"bytes"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -371,5 +372,25 @@ func TestExportedFrameAllocatesNothing(t *testing.T) {
 	dst := make([]wakeword.Detection, 0, 4)
 	if n := testing.AllocsPerRun(300, func() { dst = eng.Process(&f, dst[:0]) }); n != 0 {
 		t.Errorf("%v allocations per frame", n)
+	}
+}
+
+// TestManifestRecordsTheLoss checks that a focal-loss model says so in its
+// manifest and that a cross-entropy one keeps the manifest it always had.
+func TestManifestRecordsTheLoss(t *testing.T) {
+	for _, c := range []struct {
+		gamma float32
+		want  bool
+	}{{0, false}, {2, true}} {
+		man, err := Manifest("Test", "test.tflite", []string{"en"}, 0.5, 5, 0, &Report{Phrase: "test", FocalGamma: c.gamma})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := bytes.Contains(man, []byte(`"focal_gamma": 2`)); got != c.want {
+			t.Errorf("γ %v: focal_gamma in the manifest %v, want %v:\n%s", c.gamma, got, c.want, man)
+		}
+		if !c.want && bytes.Contains(man, []byte("focal")) {
+			t.Errorf("cross-entropy manifest mentions focal:\n%s", man)
+		}
 	}
 }

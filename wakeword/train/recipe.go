@@ -99,9 +99,12 @@ type Report struct {
 	ValHours        float64            `json:"val_negative_hours"`
 	Test            map[string]Summary `json:"test,omitempty"`
 	// TestSweep is the held-out test replayed at other cutoffs.
-	TestSweep     []OperatingPoint `json:"test_sweep,omitempty"`
-	Architecture  Arch             `json:"architecture"`
-	Augmentations []string         `json:"augmentations"`
+	TestSweep    []OperatingPoint `json:"test_sweep,omitempty"`
+	Architecture Arch             `json:"architecture"`
+	// FocalGamma is the focal loss's exponent (Opts.Focal); 0 (left out)
+	// for binary cross-entropy.
+	FocalGamma    float32  `json:"focal_gamma,omitempty"`
+	Augmentations []string `json:"augmentations"`
 }
 
 // Summary is one evaluation's figures.
@@ -173,7 +176,7 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 		}
 	}
 	rep := &Report{Phrase: r.Phrase, Seed: r.Train.Seed, Voices: map[string]int{}, Utterances: map[string]int{}, Examples: map[string]int{},
-		Architecture: r.Train.Arch,
+		Architecture: r.Train.Arch, FocalGamma: r.Train.Focal,
 		Augmentations: []string{"tts prosody (speed, pitch)", "speed perturbation 0.9-1.1", "synthetic room reverb (rt60 0.15-0.8 s)",
 			"white/pink/brown noise, babble, music-like background at 0-30 dB SNR", "cheap-mic band limiting", "gain -35..-12 dBFS",
 			"random placement and following/preceding speech"}}
