@@ -134,6 +134,8 @@ func TestBCEGradIsDerivative(t *testing.T) {
 	}
 }
 
+// TestFocalGrad checks focalGrad's derivative against finite differences
+// and its loss against cross-entropy.
 func TestFocalGrad(t *testing.T) {
 	for _, gamma := range []float32{0.5, 1, 2, 3} {
 		for _, y := range []bool{false, true} {
@@ -156,15 +158,14 @@ func TestFocalGrad(t *testing.T) {
 	}
 	// γ = 0 is cross-entropy; an example the net has right with p_t = 0.9
 	// weighs (0.1)^2 = 1 % of its cross-entropy at γ = 2.
-	if l, d := focalGrad(1.2, true, 2, 0); true {
-		bl, bd := bceGrad(1.2, true, 2)
-		if l != bl || d != bd {
-			t.Errorf("γ=0: %v, %v; cross-entropy %v, %v", l, d, bl, bd)
-		}
+	l, d := focalGrad(1.2, true, 2, 0)
+	bl, bd := bceGrad(1.2, true, 2)
+	if l != bl || d != bd {
+		t.Errorf("γ=0: %v, %v; cross-entropy %v, %v", l, d, bl, bd)
 	}
 	z := float32(math.Log(9)) // σ(z) = 0.9
-	l, _ := focalGrad(z, true, 1, 2)
-	bl, _ := bceGrad(z, true, 1)
+	l, _ = focalGrad(z, true, 1, 2)
+	bl, _ = bceGrad(z, true, 1)
 	if r := l / bl; math.Abs(float64(r)-0.01) > 1e-4 {
 		t.Errorf("p_t 0.9, γ 2: focal/cross-entropy %v, want 0.01", r)
 	}
