@@ -671,8 +671,8 @@ type RenderOpts struct {
 	// 10–30 dB below the speech level, across the whole window; 0 for none.
 	// One held-out talker 20 dB below the phrases costs the built-in model
 	// more misses than white noise 10 dB below (genie wakeword probe). At 0.3,
-	// three seeds missed 21.0–21.8 % of held-out phrases at 10 dB at ≤ 0.5
-	// FA/h, against 20.6–42.9 % for the recipe (genie wakeword eval).
+	// four seeds missed 20.0–22.4 % of held-out phrases at 10 dB at ≤ 1 FA/h,
+	// against 18.9–32.7 % for the recipe (genie wakeword eval).
 	Talker float64
 	// LeadMax is the longest background lead before a window, in seconds
 	// (0 means 1 s; the shortest is always 0.5 s). A longer lead lets the
