@@ -94,7 +94,6 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args and maps a parse failure to errUsage.
 // parseInterleaved parses flags that may come before, between or after the
 // positional arguments, which it returns in order.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
@@ -110,6 +109,7 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseFlags parses args and maps a parse failure to errUsage.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
