@@ -25,6 +25,8 @@ func TestWakewordTrainRejectsBadArguments(t *testing.T) {
 		{"bad_talkers", []string{"--talkers", "7", "hey genie"}, "--talkers"},
 		{"bad_talker", []string{"--talker", "1.2", "hey genie"}, "--talker"},
 		{"negative_talker", []string{"hey genie", "--talker", "-0.1"}, "--talker"},
+		{"bad_hidden", []string{"--hidden", "65", "hey genie"}, "--hidden"},
+		{"negative_hidden", []string{"hey genie", "--hidden", "-1"}, "--hidden"},
 		{"bad_focal", []string{"--focal", "6", "hey genie"}, "--focal"},
 		{"bad_random_voices", []string{"--random-voices", "-1", "hey genie"}, "--random-voices"},
 		{"no_name", []string{"--out", t.TempDir(), "!!!"}, "--name"},

@@ -81,8 +81,12 @@ type qnet struct {
 	fcW, fcB []byte
 	fcWQ     tflbuild.Quant
 	fcBQ     tflbuild.Quant
-	logitQ   tflbuild.Quant
-	zeroActs [][]float32 // per conv layer, one output frame of the float network on all-zero features
+	// The hidden dense layer (Arch.Hidden > 0): per-tensor int8 weights
+	// [Hidden][fcIn], int32 biases and its ReLU output.
+	hidW, hidB         []byte
+	hidWQ, hidBQ, hidQ tflbuild.Quant
+	logitQ             tflbuild.Quant
+	zeroActs           [][]float32 // per conv layer, one output frame of the float network on all-zero features
 }
 
 // quantize chooses int8 parameters and activation ranges for n from the
@@ -98,7 +102,7 @@ func quantize(n *Net, calib [][]int8) (*qnet, error) {
 		}
 	}
 	nl := len(n.layers)
-	maxAct := make([][]float32, nl)
+	maxAct := make([][]float32, nl+1) // per conv layer, then the hidden layer
 	var logits []float32
 	w := n.newWork()
 	for _, x := range calib {
@@ -111,6 +115,11 @@ func quantize(n *Net, calib [][]int8) (*qnet, error) {
 			}
 			maxAct[li] = append(maxAct[li], m)
 		}
+		var m float32
+		for _, v := range w.hid {
+			m = max(m, v)
+		}
+		maxAct[nl] = append(maxAct[nl], m)
 	}
 	zlo := min(percentile(logits, 0), -8)
 	zhi := max(percentile(logits, 1), 8)
@@ -140,10 +149,25 @@ func quantize(n *Net, calib [][]int8) (*qnet, error) {
 		q.zeroActs = append(q.zeroActs, append([]float32(nil), w.acts[li+1][(l.outT-1)*l.outC:]...))
 		prevScale = act
 	}
-	q.fcW = make([]byte, n.fcIn)
-	fsc := quantizeSymmetric(q.fcW, p[n.fcW:][:n.fcIn])
+	if h := n.Arch.Hidden; h > 0 {
+		// Per-tensor weights: ESPHome's FULLY_CONNECTED takes one scale.
+		act := max(percentile(maxAct[nl], 0.999), 1e-3) / 255
+		q.hidW = make([]byte, h*n.fcIn)
+		hsc := quantizeSymmetric(q.hidW, p[n.hidW:][:h*n.fcIn])
+		q.hidB = make([]byte, 4*h)
+		bs := float64(prevScale) * float64(hsc)
+		for j := range h {
+			binary.LittleEndian.PutUint32(q.hidB[4*j:], uint32(int32(clampRound(float64(p[n.hidB()+j])/bs, math.MinInt32, math.MaxInt32))))
+		}
+		q.hidWQ = tflbuild.Quant{Scales: []float32{hsc}, Zeros: []int64{0}}
+		q.hidBQ = tflbuild.Quant{Scales: []float32{prevScale * hsc}, Zeros: []int64{0}}
+		q.hidQ = tflbuild.Quant{Scales: []float32{act}, Zeros: []int64{-128}}
+		prevScale = act
+	}
+	q.fcW = make([]byte, n.outIn)
+	fsc := quantizeSymmetric(q.fcW, p[n.fcW:][:n.outIn])
 	q.fcB = make([]byte, 4)
-	binary.LittleEndian.PutUint32(q.fcB, uint32(int32(clampRound(float64(p[n.fcW+n.fcIn])/(float64(prevScale)*float64(fsc)), math.MinInt32, math.MaxInt32))))
+	binary.LittleEndian.PutUint32(q.fcB, uint32(int32(clampRound(float64(p[n.fcW+n.outIn])/(float64(prevScale)*float64(fsc)), math.MinInt32, math.MaxInt32))))
 	q.fcWQ = tflbuild.Quant{Scales: []float32{fsc}, Zeros: []int64{0}}
 	q.fcBQ = tflbuild.Quant{Scales: []float32{prevScale * fsc}, Zeros: []int64{0}}
 	return q, nil
@@ -272,13 +296,24 @@ func (m *modelGraph) conv(li int, c *qconv, x int32, inT, stride int) int32 {
 	return ot
 }
 
-// dense appends the dense unit, sigmoid and output on x (all final-layer
-// frames of the window) and marks the output.
+// dense appends the hidden layer if any, the dense unit, sigmoid and output
+// on x (all final-layer frames of the window) and marks the output.
 func (m *modelGraph) dense(q *qnet, x int32) {
 	last := q.conv[len(q.conv)-1]
 	flat := m.reshape("flatten", x, []int32{1, int32(q.n.fcIn)}, last.out)
 	g := m.g
-	fwt := g.Add(tflbuild.Tensor{Name: "dense/weights", Shape: []int32{1, int32(q.n.fcIn)}, Type: tflbuild.TypeInt8, Data: q.fcW, Q: &q.fcWQ})
+	if h := int32(q.n.Arch.Hidden); h > 0 {
+		hwt := g.Add(tflbuild.Tensor{Name: "hidden/weights", Shape: []int32{h, int32(q.n.fcIn)}, Type: tflbuild.TypeInt8, Data: q.hidW, Q: &q.hidWQ})
+		hbt := g.Add(tflbuild.Tensor{Name: "hidden/bias", Shape: []int32{h}, Type: tflbuild.TypeInt32, Data: q.hidB, Q: &q.hidBQ})
+		hout := g.Add(tflbuild.Tensor{Name: "hidden/relu", Shape: []int32{1, h}, Type: tflbuild.TypeInt8, Q: &q.hidQ})
+		g.Ops = append(g.Ops, tflbuild.Op{Code: tflbuild.OpFullyConnected, In: []int32{flat, hwt, hbt}, Out: []int32{hout}, OptionsType: 8, Options: func(b *flatbuffers.Builder) flatbuffers.UOffsetT {
+			b.StartObject(4)
+			b.PrependInt8Slot(0, 1, 0) // RELU
+			return b.EndObject()
+		}})
+		flat = hout
+	}
+	fwt := g.Add(tflbuild.Tensor{Name: "dense/weights", Shape: []int32{1, int32(q.n.outIn)}, Type: tflbuild.TypeInt8, Data: q.fcW, Q: &q.fcWQ})
 	fbt := g.Add(tflbuild.Tensor{Name: "dense/bias", Shape: []int32{1}, Type: tflbuild.TypeInt32, Data: q.fcB, Q: &q.fcBQ})
 	logit := g.Add(tflbuild.Tensor{Name: "logit", Shape: []int32{1, 1}, Type: tflbuild.TypeInt8, Q: &q.logitQ})
 	prob := g.Add(tflbuild.Tensor{Name: "probability", Shape: []int32{1, 1}, Type: tflbuild.TypeInt8, Q: &tflbuild.Quant{Scales: []float32{1.0 / 256}, Zeros: []int64{-128}}})

@@ -88,7 +88,7 @@ func exportWholeWindow(n *Net, calib [][]int8) ([]byte, error) {
 // and standard deviation 2: the probabilities compared below then span most
 // of 0..1 instead of saturating or clustering at 0.5.
 func spreadLogits(n *Net, windows [][]int8) {
-	n.Params[n.fcW+n.fcIn] = 0
+	n.Params[n.fcW+n.outIn] = 0
 	z := make([]float64, len(windows))
 	w := n.newWork()
 	var sum, sq float64
@@ -106,10 +106,16 @@ func spreadLogits(n *Net, windows [][]int8) {
 	for i, v := range z {
 		zs[i] = float32(v * k)
 	}
-	for i := range n.fcIn {
+	for i := range n.outIn {
 		n.Params[n.fcW+i] *= float32(k)
 	}
-	n.Params[n.fcW+n.fcIn] = -percentile(zs, 0.5)
+	n.Params[n.fcW+n.outIn] = -percentile(zs, 0.5)
+}
+
+// withHidden returns a with h hidden dense units.
+func withHidden(a Arch, h int) Arch {
+	a.Hidden = h
+	return a
 }
 
 // streamScores feeds seq (whole frames) Stride frames per inference through
@@ -154,7 +160,9 @@ func TestExportStreamsLikeFloatNet(t *testing.T) {
 		{"two_layers", Arch{Window: 30, Stride: 3, Channels: []int{8, 6}, Kernels: []int{6, 3}, Strides: []int{3, 1}}, false},
 		{"no_first_state_kernel_1", Arch{Window: 18, Stride: 3, Channels: []int{5, 4, 3}, Kernels: []int{3, 3, 1}, Strides: []int{3, 1, 1}}, false},
 		{"one_final_frame", Arch{Window: 21, Stride: 3, Channels: []int{6, 4}, Kernels: []int{9, 5}, Strides: []int{3, 1}}, false},
+		{"hidden", Arch{Window: 30, Stride: 3, Channels: []int{8, 6}, Kernels: []int{6, 3}, Strides: []int{3, 1}, Hidden: 5}, false},
 		{"default_random", DefaultArch, false},
+		{"default_hidden_recording", withHidden(DefaultArch, 32), true},
 		{"default_recording", DefaultArch, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

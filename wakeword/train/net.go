@@ -15,8 +15,9 @@ const NumFeatures = 40
 const InputScale = 1.0 / 256
 
 // Arch describes the network: a stack of 1-D convolutions over time (each
-// VALID, with a stride, ReLU) on a window of Window feature frames, then one
-// dense unit and a sigmoid.
+// VALID, with a stride, ReLU) on a window of Window feature frames, then
+// optionally a hidden dense layer of Hidden ReLU units over all final frames,
+// then one dense unit and a sigmoid.
 //
 // The exported model streams: every inference sees Stride new frames and each
 // layer computes only its newest output frame from the inputs it keeps in its
@@ -30,6 +31,13 @@ type Arch struct {
 	Channels []int // output channels per conv layer
 	Kernels  []int // kernel size (frames) per conv layer
 	Strides  []int // time stride per conv layer: Stride for the first, 1 for the rest
+	// Hidden is the number of ReLU units of a dense layer between the conv
+	// stack and the output unit; 0 for none, so the output unit weighs the
+	// final conv frames linearly. A linear read-out can only add up evidence
+	// frame by frame, so speech anywhere in the window (babble, a second
+	// talker) moves it; hidden units can require parts of the phrase
+	// together.
+	Hidden int `json:",omitempty"`
 }
 
 // DefaultArch is the default recipe: about 19 k parameters, a 1.05 s window.
@@ -67,8 +75,10 @@ type Net struct {
 	Arch   Arch
 	Params []float32
 	layers []layer
-	fcIn   int // dense input size
-	fcW    int // dense weight offset; bias at fcW+fcIn
+	fcIn   int // size of the flattened final conv frames
+	hidW   int // hidden weight offset [Hidden][fcIn]; biases at hidW+Hidden·fcIn
+	outIn  int // output unit input size: fcIn, or Hidden with a hidden layer
+	fcW    int // output unit weight offset; bias at fcW+outIn
 }
 
 // NewNet builds a network with He-initialised weights drawn from rng.
@@ -83,11 +93,17 @@ func NewNet(a Arch, rng *rand.Rand) (*Net, error) {
 			n.Params[l.w+i] = float32(rng.NormFloat64() * std)
 		}
 	}
-	std := math.Sqrt(1 / float64(n.fcIn))
-	for i := range n.fcIn {
+	if h := a.Hidden; h > 0 {
+		std := math.Sqrt(2 / float64(n.fcIn))
+		for i := range h * n.fcIn {
+			n.Params[n.hidW+i] = float32(rng.NormFloat64() * std)
+		}
+	}
+	std := math.Sqrt(1 / float64(n.outIn))
+	for i := range n.outIn {
 		n.Params[n.fcW+i] = float32(rng.NormFloat64() * std)
 	}
-	n.Params[n.fcW+n.fcIn] = -2 // start with a low positive rate
+	n.Params[n.fcW+n.outIn] = -2 // start with a low positive rate
 	return n, nil
 }
 
@@ -116,9 +132,17 @@ func newShape(a Arch) (*Net, error) {
 	if err := a.streamable(); err != nil {
 		return nil, err
 	}
-	n.fcIn = t * c
+	if a.Hidden < 0 {
+		return nil, fmt.Errorf("train: %d hidden units", a.Hidden)
+	}
+	n.fcIn, n.outIn = t*c, t*c
+	if a.Hidden > 0 {
+		n.hidW = off
+		off += a.Hidden * (n.fcIn + 1)
+		n.outIn = a.Hidden
+	}
 	n.fcW = off
-	off += n.fcIn + 1
+	off += n.outIn + 1
 	n.Params = make([]float32, off)
 	return n, nil
 }
@@ -153,8 +177,9 @@ func (n *Net) Clone() *Net {
 
 // work holds one example's activations and gradients; one per goroutine.
 type work struct {
-	acts  [][]float32 // acts[0] input window, acts[i+1] output of layer i (post-ReLU)
-	dacts [][]float32
+	acts      [][]float32 // acts[0] input window, acts[i+1] output of layer i (post-ReLU)
+	dacts     [][]float32
+	hid, dhid []float32 // hidden dense layer output (post-ReLU) and its gradient
 }
 
 func (n *Net) newWork() *work {
@@ -165,6 +190,7 @@ func (n *Net) newWork() *work {
 		w.acts = append(w.acts, make([]float32, l.outT*l.outC))
 		w.dacts = append(w.dacts, make([]float32, l.outT*l.outC))
 	}
+	w.hid, w.dhid = make([]float32, n.Arch.Hidden), make([]float32, n.Arch.Hidden)
 	return w
 }
 
@@ -208,9 +234,18 @@ func (n *Net) forward(w *work) float32 {
 			}
 		}
 	}
-	last := w.acts[len(w.acts)-1]
-	return p[n.fcW+n.fcIn] + dot32(p[n.fcW:][:n.fcIn], last)
+	in := w.acts[len(w.acts)-1]
+	if len(w.hid) > 0 {
+		for j := range w.hid {
+			w.hid[j] = max(p[n.hidB()+j]+dot32(p[n.hidW+j*n.fcIn:][:n.fcIn], in), 0)
+		}
+		in = w.hid
+	}
+	return p[n.fcW+n.outIn] + dot32(p[n.fcW:][:n.outIn], in)
 }
+
+// hidB is the offset of the hidden layer's biases.
+func (n *Net) hidB() int { return n.hidW + n.Arch.Hidden*n.fcIn }
 
 // backward accumulates into grad the gradient of the loss whose derivative with
 // respect to the logit is dlogit, for the activations of the last forward.
@@ -218,11 +253,30 @@ func (n *Net) backward(w *work, dlogit float32, grad []float32) {
 	p := n.Params
 	last := len(w.acts) - 1
 	dl := w.dacts[last]
-	for i, a := range w.acts[last] {
-		grad[n.fcW+i] += dlogit * a
-		dl[i] = dlogit * p[n.fcW+i]
+	if len(w.hid) > 0 {
+		for j, a := range w.hid {
+			grad[n.fcW+j] += dlogit * a
+			w.dhid[j] = 0
+			if a > 0 {
+				w.dhid[j] = dlogit * p[n.fcW+j]
+			}
+		}
+		clear(dl)
+		for j, g := range w.dhid {
+			if g == 0 {
+				continue
+			}
+			grad[n.hidB()+j] += g
+			axpy(grad[n.hidW+j*n.fcIn:][:n.fcIn], g, w.acts[last])
+			axpy(dl, g, p[n.hidW+j*n.fcIn:][:n.fcIn])
+		}
+	} else {
+		for i, a := range w.acts[last] {
+			grad[n.fcW+i] += dlogit * a
+			dl[i] = dlogit * p[n.fcW+i]
+		}
 	}
-	grad[n.fcW+n.fcIn] += dlogit
+	grad[n.fcW+n.outIn] += dlogit
 	for li := len(n.layers) - 1; li >= 0; li-- {
 		l := n.layers[li]
 		in, out, dout := w.acts[li], w.acts[li+1], w.dacts[li+1]

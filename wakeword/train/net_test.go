@@ -36,6 +36,18 @@ func forward64(n *Net, x []int8) float64 {
 		off = b + oc
 		in, t, c = out, outT, oc
 	}
+	if h := a.Hidden; h > 0 {
+		hid := make([]float64, h)
+		for j := range h {
+			sum := float64(p[off+h*len(in)+j])
+			for i, v := range in {
+				sum += float64(p[off+j*len(in)+i]) * v
+			}
+			hid[j] = max(sum, 0)
+		}
+		off += h * (len(in) + 1)
+		in = hid
+	}
 	z := float64(p[off+len(in)])
 	for i, v := range in {
 		z += float64(p[off+i]) * v
@@ -56,7 +68,10 @@ func TestBackwardMatchesFiniteDifferences(t *testing.T) {
 		{"positive", Arch{Window: 12, Stride: 3, Channels: []int{4, 3}, Kernels: []int{6, 2}, Strides: []int{3, 1}}, true, 0},
 		{"negative", Arch{Window: 9, Stride: 3, Channels: []int{3}, Kernels: []int{3}, Strides: []int{3}}, false, 0},
 		{"default_shape_small", Arch{Window: 33, Stride: 3, Channels: []int{4, 3, 2}, Kernels: []int{6, 5, 5}, Strides: []int{3, 1, 1}}, true, 0},
+		{"hidden", Arch{Window: 12, Stride: 3, Channels: []int{4, 3}, Kernels: []int{6, 2}, Strides: []int{3, 1}, Hidden: 5}, true, 0},
+		{"hidden_negative", Arch{Window: 9, Stride: 3, Channels: []int{3}, Kernels: []int{3}, Strides: []int{3}, Hidden: 3}, false, 0},
 		{"default", DefaultArch, true, 300},
+		{"default_hidden", withHidden(DefaultArch, 32), true, 300},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(1, 2))
@@ -183,6 +198,7 @@ func TestNewNetRejectsBadArch(t *testing.T) {
 		{"old_default_strides_2", Arch{Window: 105, Stride: 3, Channels: []int{32, 32, 32}, Kernels: []int{5, 5, 5}, Strides: []int{2, 2, 2}}, "layer 0 has stride 2"},
 		{"later_stride_2", Arch{Window: 30, Stride: 3, Channels: []int{4, 4}, Kernels: []int{6, 3}, Strides: []int{3, 2}}, "layer 1 has stride 2"},
 		{"last_output_short_of_newest_frame", Arch{Window: 30, Stride: 3, Channels: []int{4}, Kernels: []int{5}, Strides: []int{3}}, "newest frame"},
+		{"negative_hidden", Arch{Window: 9, Stride: 3, Channels: []int{2}, Kernels: []int{3}, Strides: []int{3}, Hidden: -1}, "-1 hidden units"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := NewNet(tc.arch, rand.New(rand.NewPCG(1, 1)))
