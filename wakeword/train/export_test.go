@@ -314,11 +314,10 @@ func TestExportRejectsBadInput(t *testing.T) {
 	})
 }
 
-// exportedEngine is a wakeword.Engine running one model of DefaultArch
+// exportedEngine is a wakeword.Engine running one model of architecture a
 // exported by export, with a random network calibrated on a recording.
-func exportedEngine(tb testing.TB, export func(*Net, [][]int8) ([]byte, error)) *wakeword.Engine {
+func exportedEngine(tb testing.TB, a Arch, export func(*Net, [][]int8) ([]byte, error)) *wakeword.Engine {
 	tb.Helper()
-	a := DefaultArch
 	n, err := NewNet(a, rand.New(rand.NewPCG(3, 4)))
 	if err != nil {
 		tb.Fatal(err)
@@ -349,18 +348,21 @@ func exportedEngine(tb testing.TB, export func(*Net, [][]int8) ([]byte, error)) 
 
 // BenchmarkExportedEngineFrame is the per-10 ms cost of one exported model of
 // DefaultArch in the wakeword engine (an inference every third frame), set up
-// as models.BenchmarkHeyGenieFrame: streaming as Export writes it, and the
-// whole-window export genie used before for comparison.
+// as models.BenchmarkHeyGenieFrame: streaming as Export writes it, the
+// whole-window export genie used before for comparison, and streaming with
+// 32 hidden units (--hidden 32).
 func BenchmarkExportedEngineFrame(b *testing.B) {
 	for _, bc := range []struct {
 		name   string
+		arch   Arch
 		export func(*Net, [][]int8) ([]byte, error)
 	}{
-		{"streaming", Export},
-		{"whole_window", exportWholeWindow},
+		{"streaming", DefaultArch, Export},
+		{"whole_window", DefaultArch, exportWholeWindow},
+		{"streaming_hidden_32", withHidden(DefaultArch, 32), Export},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			eng := exportedEngine(b, bc.export)
+			eng := exportedEngine(b, bc.arch, bc.export)
 			var f wakeword.Frame
 			for i := range f.Values {
 				f.Values[i] = uint16(300 + 7*i)
@@ -375,11 +377,13 @@ func BenchmarkExportedEngineFrame(b *testing.B) {
 }
 
 func TestExportedFrameAllocatesNothing(t *testing.T) {
-	eng := exportedEngine(t, Export)
-	var f wakeword.Frame
-	dst := make([]wakeword.Detection, 0, 4)
-	if n := testing.AllocsPerRun(300, func() { dst = eng.Process(&f, dst[:0]) }); n != 0 {
-		t.Errorf("%v allocations per frame", n)
+	for _, a := range []Arch{DefaultArch, withHidden(DefaultArch, 32)} {
+		eng := exportedEngine(t, a, Export)
+		var f wakeword.Frame
+		dst := make([]wakeword.Detection, 0, 4)
+		if n := testing.AllocsPerRun(300, func() { dst = eng.Process(&f, dst[:0]) }); n != 0 {
+			t.Errorf("%d hidden units: %v allocations per frame", a.Hidden, n)
+		}
 	}
 }
 

@@ -210,12 +210,16 @@ func TestWarpIdentityAndShift(t *testing.T) {
 }
 
 // BenchmarkTrainExample is forward plus backward of one window of the default
-// architecture (one goroutine). The cost depends on how many ReLUs are
-// active, so it cycles through 8 randomly initialised networks and windows of
-// a recording's features.
+// architecture, and of it with 32 hidden units (one goroutine). The cost
+// depends on how many ReLUs are active, so it cycles through 8 randomly
+// initialised networks and windows of a recording's features.
 func BenchmarkTrainExample(b *testing.B) {
+	b.Run("default", func(b *testing.B) { benchTrainExample(b, DefaultArch) })
+	b.Run("hidden_32", func(b *testing.B) { benchTrainExample(b, withHidden(DefaultArch, 32)) })
+}
+
+func benchTrainExample(b *testing.B, a Arch) {
 	seq := fixtureStream(b, "hey_genie_turn_16k.wav")
-	a := DefaultArch
 	var nets []*Net
 	var works []*work
 	for i := range 8 {
