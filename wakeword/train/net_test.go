@@ -1,6 +1,8 @@
 package train
 
 import (
+	"encoding/binary"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -220,5 +222,25 @@ func TestDefaultArchShape(t *testing.T) {
 	}
 	if got := n.layers[len(n.layers)-1].outT; got != 26 {
 		t.Errorf("%d final frames, want 26", got)
+	}
+}
+
+// TestDefaultArchInitUnchanged pins the initial weights NewNet draws for
+// DefaultArch: the scripts reproduce the built-in models byte for byte only
+// while they stay the same. The hash (FNV-1a over the little-endian float32
+// parameters, seed PCG(1, 1)) was taken before Arch.Hidden existed.
+func TestDefaultArchInitUnchanged(t *testing.T) {
+	n, err := NewNet(DefaultArch, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := fnv.New64a()
+	var b [4]byte
+	for _, v := range n.Params {
+		binary.LittleEndian.PutUint32(b[:], math.Float32bits(v))
+		h.Write(b[:])
+	}
+	if got, want := h.Sum64(), uint64(0x9c999b317f5e7c5b); got != want {
+		t.Errorf("initial weights hash %#x, want %#x", got, want)
 	}
 }
