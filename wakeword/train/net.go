@@ -35,9 +35,9 @@ type Arch struct {
 	// stack and the output unit; 0 for none, so the output unit weighs the
 	// final conv frames linearly. A linear read-out can only add up evidence
 	// frame by frame; hidden units can require parts of the phrase together.
-	// 32 units fitted the training voices better but, over four seeds, missed
-	// as many held-out phrases as the recipe and more of those over babble
-	// (BENCHMARKS.md), so the default is 0.
+	// 32 units fitted the training voices better but, over four seeds, gained
+	// on one only and missed more phrases over babble on three (BENCHMARKS.md),
+	// so the default is 0.
 	Hidden int `json:",omitempty"`
 }
 
