@@ -109,17 +109,9 @@ func quantize(n *Net, calib [][]int8) (*qnet, error) {
 		w.setInput(x)
 		logits = append(logits, n.forward(w))
 		for li := range nl {
-			var m float32
-			for _, v := range w.acts[li+1] {
-				m = max(m, v)
-			}
-			maxAct[li] = append(maxAct[li], m)
+			maxAct[li] = append(maxAct[li], reluMax(w.acts[li+1]))
 		}
-		var m float32
-		for _, v := range w.hid {
-			m = max(m, v)
-		}
-		maxAct[nl] = append(maxAct[nl], m)
+		maxAct[nl] = append(maxAct[nl], reluMax(w.hid))
 	}
 	zlo := min(percentile(logits, 0), -8)
 	zhi := max(percentile(logits, 1), 8)
@@ -134,43 +126,61 @@ func quantize(n *Net, calib [][]int8) (*qnet, error) {
 	p := n.Params
 	prevScale := float32(InputScale)
 	for li, l := range n.layers {
-		act := max(percentile(maxAct[li], 0.999), 1e-3) / 255
+		act := reluQuant(maxAct[li])
 		win := l.k * l.inC
 		c := qconv{l: l, w: make([]byte, l.outC*win), b: make([]byte, 4*l.outC),
-			wScale: make([]float32, l.outC), bScale: make([]float32, l.outC),
-			out: tflbuild.Quant{Scales: []float32{act}, Zeros: []int64{-128}}}
+			wScale: make([]float32, l.outC), bScale: make([]float32, l.outC), out: act}
 		for oc := range l.outC {
 			s := quantizeSymmetric(c.w[oc*win:][:win], p[l.w+oc*win:][:win])
 			c.wScale[oc], c.bScale[oc] = s, prevScale*s
-			bs := float64(prevScale) * float64(s)
-			binary.LittleEndian.PutUint32(c.b[4*oc:], uint32(int32(clampRound(float64(p[l.b+oc])/bs, math.MinInt32, math.MaxInt32))))
+			putBias(c.b[4*oc:], p[l.b+oc], prevScale, s)
 		}
 		q.conv = append(q.conv, c)
 		q.zeroActs = append(q.zeroActs, append([]float32(nil), w.acts[li+1][(l.outT-1)*l.outC:]...))
-		prevScale = act
+		prevScale = act.Scales[0]
 	}
 	if h := n.Arch.Hidden; h > 0 {
 		// Per-tensor weights: ESPHome's FULLY_CONNECTED takes one scale.
-		act := max(percentile(maxAct[nl], 0.999), 1e-3) / 255
+		q.hidQ = reluQuant(maxAct[nl])
 		q.hidW = make([]byte, h*n.fcIn)
 		hsc := quantizeSymmetric(q.hidW, p[n.hidW:][:h*n.fcIn])
 		q.hidB = make([]byte, 4*h)
-		bs := float64(prevScale) * float64(hsc)
 		for j := range h {
-			binary.LittleEndian.PutUint32(q.hidB[4*j:], uint32(int32(clampRound(float64(p[n.hidB()+j])/bs, math.MinInt32, math.MaxInt32))))
+			putBias(q.hidB[4*j:], p[n.hidB()+j], prevScale, hsc)
 		}
 		q.hidWQ = tflbuild.Quant{Scales: []float32{hsc}, Zeros: []int64{0}}
 		q.hidBQ = tflbuild.Quant{Scales: []float32{prevScale * hsc}, Zeros: []int64{0}}
-		q.hidQ = tflbuild.Quant{Scales: []float32{act}, Zeros: []int64{-128}}
-		prevScale = act
+		prevScale = q.hidQ.Scales[0]
 	}
 	q.fcW = make([]byte, n.outIn)
 	fsc := quantizeSymmetric(q.fcW, p[n.fcW:][:n.outIn])
 	q.fcB = make([]byte, 4)
-	binary.LittleEndian.PutUint32(q.fcB, uint32(int32(clampRound(float64(p[n.fcW+n.outIn])/(float64(prevScale)*float64(fsc)), math.MinInt32, math.MaxInt32))))
+	putBias(q.fcB, p[n.fcW+n.outIn], prevScale, fsc)
 	q.fcWQ = tflbuild.Quant{Scales: []float32{fsc}, Zeros: []int64{0}}
 	q.fcBQ = tflbuild.Quant{Scales: []float32{prevScale * fsc}, Zeros: []int64{0}}
 	return q, nil
+}
+
+// reluMax is the largest of the ReLU outputs v (0 when v is empty).
+func reluMax(v []float32) float32 {
+	var m float32
+	for _, x := range v {
+		m = max(m, x)
+	}
+	return m
+}
+
+// reluQuant is the int8 quantization of a ReLU output whose per-window maxima
+// over the calibration windows are maxes: 0 up to their 99.9th percentile.
+func reluQuant(maxes []float32) tflbuild.Quant {
+	return tflbuild.Quant{Scales: []float32{max(percentile(maxes, 0.999), 1e-3) / 255}, Zeros: []int64{-128}}
+}
+
+// putBias writes bias b as the int32 of scale inScale·wScale (the input's
+// scale times the weights') into dst[:4].
+func putBias(dst []byte, b, inScale, wScale float32) {
+	v := clampRound(float64(b)/(float64(inScale)*float64(wScale)), math.MinInt32, math.MaxInt32)
+	binary.LittleEndian.PutUint32(dst, uint32(int32(v)))
 }
 
 // quantizeSymmetric writes w as int8 in −127..127 with one scale (the largest
