@@ -27,6 +27,8 @@ func TestWakewordTrainRejectsBadArguments(t *testing.T) {
 		{"negative_talker", []string{"hey genie", "--talker", "-0.1"}, "--talker"},
 		{"bad_hidden", []string{"--hidden", "65", "hey genie"}, "--hidden"},
 		{"negative_hidden", []string{"hey genie", "--hidden", "-1"}, "--hidden"},
+		{"no_rounds", []string{"--rounds", "0", "hey genie"}, "--rounds"},
+		{"too_many_rounds", []string{"hey genie", "--rounds", "9"}, "--rounds"},
 		{"bad_focal", []string{"--focal", "6", "hey genie"}, "--focal"},
 		{"bad_random_voices", []string{"--random-voices", "-1", "hey genie"}, "--random-voices"},
 		{"no_name", []string{"--out", t.TempDir(), "!!!"}, "--name"},

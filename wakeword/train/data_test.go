@@ -1,8 +1,11 @@
 package train
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -442,5 +445,72 @@ func TestBabbleTalkers(t *testing.T) {
 		if fewest != c.fewest || most > 6 {
 			t.Errorf("at least %d talkers: %d..%d pitches, want %d..6", c.min, fewest, most, c.fewest)
 		}
+	}
+}
+
+// TestRenderRound renders two extra rounds of a small training mix: each has
+// the first rendering's kinds in order but other windows, the two differ from
+// each other, and a second call reads round 1 back from the work directory:
+// a file holding other windows under round 1's key is returned as it is,
+// one under a stale key is rendered again.
+func TestRenderRound(t *testing.T) {
+	r := DefaultRecipe("hey genie")
+	r.WorkDir, r.Train.Workers = t.TempDir(), 2
+	r.TrainMix = Mix{KindPos: 6, KindNear: 3, KindSpeech: 4, KindNoise: 2, KindMusic: 2}
+	p := renderPools()
+	w := r.Train.Arch.Window
+	first, err := BuildDataset(context.Background(), p, SplitTrain, r.TrainMix, w, r.Train.Seed, 2, r.Render)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rounds []*Dataset
+	for k := 1; k <= 2; k++ {
+		d, err := renderRound(context.Background(), r, p, "key", k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(d.Kind, first.Kind) || d.Len() != first.Len() || d.Window != w {
+			t.Fatalf("round %d: %d windows of kinds %v, want %d of %v", k, d.Len(), d.Kind, first.Len(), first.Kind)
+		}
+		if slices.Equal(d.X, first.X) {
+			t.Errorf("round %d renders the same windows as the first rendering", k)
+		}
+		rounds = append(rounds, d)
+	}
+	if slices.Equal(rounds[0].X, rounds[1].X) {
+		t.Error("rounds 1 and 2 render the same windows")
+	}
+	again, err := renderRound(context.Background(), r, p, "key", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(again.X, rounds[0].X) || again.Key != "key | round 1" {
+		t.Errorf("round 1 again: key %q, windows equal %v", again.Key, slices.Equal(again.X, rounds[0].X))
+	}
+	path := filepath.Join(r.WorkDir, fmt.Sprintf("data-w%d-s%d-round1.gob", w, r.Train.Seed))
+	planted := *rounds[1]
+	planted.Key = "key | round 1"
+	if err := saveGob(path, &planted); err != nil {
+		t.Fatal(err)
+	}
+	cached, err := renderRound(context.Background(), r, p, "key", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(cached.X, rounds[1].X) {
+		t.Error("round 1 was rendered again instead of read from its cache file")
+	}
+	// A cached round with another key is rendered again, not used.
+	stale := *rounds[1]
+	stale.Key = "key | round 1 of an older recipe"
+	if err := saveGob(path, &stale); err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := renderRound(context.Background(), r, p, "key", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(fresh.X, rounds[0].X) {
+		t.Error("a cached round with a stale key was used")
 	}
 }

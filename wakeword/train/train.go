@@ -61,7 +61,14 @@ type Opts struct {
 	// best-model criterion; note is logged with the epoch. RunRecipe sets it to
 	// the exported int8 model's miss rate on the validation streams at the
 	// cutoff that meets the FA/h target, which is what the manifest reports.
-	Validate   func(n *Net) (score float64, note string, err error)
+	Validate func(n *Net) (score float64, note string, err error)
+	// Rounds are further renderings of the training set: the same kinds in
+	// the same order with other augmentation draws (speed, reverberation,
+	// background, SNR, placement). Epoch e trains on round e mod
+	// (1+len(Rounds)), round 0 being the set passed to Train, so a phrase
+	// is seen over more backgrounds than one rendering holds. The negative
+	// Stream is the first set's.
+	Rounds     []*Dataset
 	Checkpoint string    // path of the resumable checkpoint; "" for none
 	Progress   io.Writer // progress bar output; nil for none
 	Log        io.Writer // one line per epoch; nil for none
@@ -108,6 +115,11 @@ type checkpoint struct {
 func Train(ctx context.Context, tr, va *Dataset, o Opts) (*Net, []EpochStats, error) {
 	if tr.Window != o.Arch.Window || va.Window != o.Arch.Window {
 		return nil, nil, fmt.Errorf("train: datasets have windows %d/%d, architecture %d", tr.Window, va.Window, o.Arch.Window)
+	}
+	for k, rd := range o.Rounds {
+		if rd.Window != tr.Window || rd.Len() != tr.Len() {
+			return nil, nil, fmt.Errorf("train: round %d has %d windows of %d frames, the training set %d of %d", k+1, rd.Len(), rd.Window, tr.Len(), tr.Window)
+		}
 	}
 	net, err := NewNet(o.Arch, rand.New(rand.NewPCG(o.Seed, 1)))
 	if err != nil {
@@ -156,6 +168,10 @@ func Train(ctx context.Context, tr, va *Dataset, o Opts) (*Net, []EpochStats, er
 	stopped := ck.Epoch > 0 && o.patienceOut(ck)
 	for epoch := ck.Epoch; epoch < o.MaxEpochs && !stopped; epoch++ {
 		erng := rand.New(rand.NewPCG(o.Seed, uint64(epoch)+100))
+		set := tr
+		if k := epoch % (1 + len(o.Rounds)); k > 0 {
+			set = o.Rounds[k-1]
+		}
 		// Fresh windows from the negative feature stream every epoch.
 		var offs []int
 		if frames := len(tr.Stream)/NumFeatures - tr.Window; frames > 0 {
@@ -202,10 +218,10 @@ func Train(ctx context.Context, tr, va *Dataset, o Opts) (*Net, []EpochStats, er
 					for _, i := range batch[lo:hi] {
 						var x []int8
 						pos := false
-						if i < tr.Len() {
-							x, pos = tr.Row(i), tr.Kind[i] == KindPos
+						if i < set.Len() {
+							x, pos = set.Row(i), set.Kind[i] == KindPos
 						} else {
-							off := offs[i-tr.Len()] * NumFeatures
+							off := offs[i-set.Len()] * NumFeatures
 							x = tr.Stream[off : off+tr.Window*NumFeatures]
 						}
 						if o.SpecAugment {

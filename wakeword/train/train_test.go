@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/genie-voice/genie/wakeword/tflite"
@@ -240,5 +241,51 @@ func benchTrainExample(b *testing.B, a Arch) {
 		w.setInput(xs[i%len(xs)])
 		_, dz := bceGrad(n.forward(w), true, 1)
 		n.backward(w, dz, g)
+	}
+}
+
+// TestTrainRounds checks that epoch e trains on rendering e mod (1+rounds):
+// two epochs over the set and one round match one epoch on the set followed,
+// from its checkpoint, by one epoch with the round as the training set; a
+// round of another size is refused.
+func TestTrainRounds(t *testing.T) {
+	tr, round, va := toyData(240, 1, toyArch), toyData(240, 3, toyArch), toyData(60, 2, toyArch)
+	o := toyOpts()
+	o.MaxEpochs, o.Rounds = 3, []*Dataset{round}
+	o.Checkpoint = filepath.Join(t.TempDir(), "a.gob")
+	withRounds, _, err := Train(context.Background(), tr, va, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	o.Rounds, o.Checkpoint = nil, filepath.Join(t.TempDir(), "b.gob")
+	o.MaxEpochs = 1
+	if _, _, err := Train(context.Background(), tr, va, o); err != nil {
+		t.Fatal(err)
+	}
+	o.MaxEpochs = 2
+	if _, _, err := Train(context.Background(), round, va, o); err != nil {
+		t.Fatal(err)
+	}
+	o.MaxEpochs = 3
+	byHand, _, err := Train(context.Background(), tr, va, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(withRounds.Params, byHand.Params) {
+		t.Error("epochs 1-3 with one round differ from set, round, set trained by hand")
+	}
+	o.Checkpoint = ""
+	plain, _, err := Train(context.Background(), tr, va, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Equal(withRounds.Params, plain.Params) {
+		t.Error("the round was not used: the result equals training on the set alone")
+	}
+
+	o.Rounds = []*Dataset{toyData(200, 3, toyArch)}
+	if _, _, err := Train(context.Background(), tr, va, o); err == nil || !strings.Contains(err.Error(), "round 1 has 200 windows") {
+		t.Errorf("a round of 200 windows with a set of 240: err %v", err)
 	}
 }
