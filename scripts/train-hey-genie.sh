@@ -1,7 +1,10 @@
 #!/bin/sh
 # Trains the default "hey genie" wake-word model from text with local TTS voices and
-# writes wakeword/models/hey_genie.{tflite,json}. Reproducible: same seed, same
-# voices (Debian espeak-ng, mbrola, flite, festival) → same model. Rerun to resume
+# writes wakeword/models/hey_genie.{tflite,json}. Repeatable on one machine: same
+# seed, same voices (Debian espeak-ng, mbrola, flite, festival) → same model. On
+# another machine it may train another model of the same recipe: the committed one
+# came from an AMD EPYC machine, and a fresh Intel Xeon machine trains one that misses
+# more held-out phrases; why is not known (BENCHMARKS.md, eleventh session). Rerun to resume
 # after an interruption (the cache and checkpoint live in $WORK); after installing
 # or removing voices start from an empty $WORK, the cached speech is not redone.
 #
