@@ -351,7 +351,7 @@ func renderRound(ctx context.Context, r Recipe, pools *Pools, dsKey string, k in
 	if err := loadGob(path, &d); err == nil && d != nil && d.Key == key {
 		return d, nil
 	}
-	logf(r.Log, "rendering round %d of the training windows…\n", k+1)
+	logf(r.Log, "rendering the training windows again (%d of %d)…\n", k+1, r.Rounds)
 	d, err := BuildDataset(ctx, pools, SplitTrain, r.TrainMix, w, r.Train.Seed+uint64(k)*roundSeedStep, r.Train.Workers, r.Render)
 	if err != nil {
 		return nil, err

@@ -105,6 +105,9 @@ type checkpoint struct {
 	BestScore float64
 	BestEpoch int
 	History   []EpochStats
+	// Rounds is len(Opts.Rounds) of the run that wrote it: a resumed run
+	// with another number would cycle other renderings through its epochs.
+	Rounds int
 }
 
 // Train fits a network on tr, stops early on va and returns the best network by
@@ -126,13 +129,16 @@ func Train(ctx context.Context, tr, va *Dataset, o Opts) (*Net, []EpochStats, er
 		return nil, nil, err
 	}
 	np := net.NumParams()
-	ck := &checkpoint{Arch: o.Arch, Seed: o.Seed, M: make([]float32, np), V: make([]float32, np), BestScore: math.Inf(-1)}
+	ck := &checkpoint{Arch: o.Arch, Seed: o.Seed, M: make([]float32, np), V: make([]float32, np), BestScore: math.Inf(-1), Rounds: len(o.Rounds)}
 	if o.Checkpoint != "" {
 		var old checkpoint
 		switch err := loadGob(o.Checkpoint, &old); {
 		case err == nil:
 			if len(old.Params) != np || old.Seed != o.Seed {
 				return nil, nil, fmt.Errorf("train: checkpoint %s is for another architecture or seed; delete it to start over", o.Checkpoint)
+			}
+			if old.Rounds != len(o.Rounds) {
+				return nil, nil, fmt.Errorf("train: checkpoint %s was written with --rounds %d, this run has --rounds %d; resume with the same or delete it", o.Checkpoint, old.Rounds+1, len(o.Rounds)+1)
 			}
 			ck = &old
 			copy(net.Params, ck.Params)

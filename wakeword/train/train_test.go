@@ -284,6 +284,18 @@ func TestTrainRounds(t *testing.T) {
 		t.Error("the round was not used: the result equals training on the set alone")
 	}
 
+	// Resuming a run with another number of renderings is refused.
+	o.Checkpoint = filepath.Join(t.TempDir(), "c.gob")
+	o.MaxEpochs, o.Rounds = 1, nil
+	if _, _, err := Train(context.Background(), tr, va, o); err != nil {
+		t.Fatal(err)
+	}
+	o.MaxEpochs, o.Rounds = 2, []*Dataset{round}
+	if _, _, err := Train(context.Background(), tr, va, o); err == nil || !strings.Contains(err.Error(), "written with --rounds 1, this run has --rounds 2") {
+		t.Errorf("resuming a one-rendering checkpoint with two: err %v", err)
+	}
+	o.Checkpoint = ""
+
 	o.Rounds = []*Dataset{toyData(200, 3, toyArch)}
 	if _, _, err := Train(context.Background(), tr, va, o); err == nil || !strings.Contains(err.Error(), "round 1 has 200 windows") {
 		t.Errorf("a round of 200 windows with a set of 240: err %v", err)
