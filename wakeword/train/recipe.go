@@ -114,6 +114,42 @@ type Report struct {
 	// for binary cross-entropy.
 	FocalGamma    float32  `json:"focal_gamma,omitempty"`
 	Augmentations []string `json:"augmentations"`
+	// TrainedOn names the machine that trained the model. The same recipe,
+	// speech and seed have trained different models on different machines
+	// (BENCHMARKS.md, eleventh session), so two manifests are comparable
+	// only knowing where each came from.
+	TrainedOn *Machine `json:"trained_on,omitempty"`
+}
+
+// Machine describes where a model was trained.
+type Machine struct {
+	Go    string `json:"go"`            // toolchain, e.g. "go1.26.8"
+	Arch  string `json:"arch"`          // GOOS/GOARCH, e.g. "linux/amd64"
+	CPU   string `json:"cpu,omitempty"` // model name from /proc/cpuinfo, where there is one
+	Cores int    `json:"cores"`         // runtime.NumCPU
+}
+
+// thisMachine describes the machine the process runs on.
+func thisMachine() *Machine {
+	return &Machine{Go: runtime.Version(), Arch: runtime.GOOS + "/" + runtime.GOARCH, CPU: cpuModel("/proc/cpuinfo"), Cores: runtime.NumCPU()}
+}
+
+// cpuModel returns the first "model name" (x86) or "Model" (Raspberry Pi)
+// line of a cpuinfo file, or "" when there is none or the file is unreadable.
+func cpuModel(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	for _, key := range []string{"model name", "Model"} {
+		for line := range strings.SplitSeq(string(b), "\n") {
+			k, v, ok := strings.Cut(line, ":")
+			if ok && strings.TrimSpace(k) == key {
+				return strings.TrimSpace(v)
+			}
+		}
+	}
+	return ""
 }
 
 // Summary is one evaluation's figures.
@@ -335,6 +371,7 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 
 	arena := md.ArenaBytes()
 	rep.TotalSeconds = math.Round(time.Since(t0).Seconds())
+	rep.TrainedOn = thisMachine()
 	if err := writeModel2(r, tfl, cutoff, arena, rep); err != nil {
 		return nil, err
 	}
