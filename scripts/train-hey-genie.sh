@@ -1,10 +1,11 @@
 #!/bin/sh
 # Trains the default "hey genie" wake-word model from text with local TTS voices and
-# writes wakeword/models/hey_genie.{tflite,json}. Repeatable on one machine: same
-# seed, same voices (Debian espeak-ng, mbrola, flite, festival) → same model. On
-# another machine it may train another model of the same recipe: the committed one
-# came from an AMD EPYC machine, and a fresh Intel Xeon machine trains one that misses
-# more held-out phrases; why is not known (BENCHMARKS.md, eleventh session). Rerun to resume
+# writes wakeword/models/hey_genie.{tflite,json}. Repeatable from the speech cached in
+# $WORK: same seed → same model. From an empty $WORK it may train another model of the
+# same recipe, because festival does not always speak an utterance the same way twice
+# (4 of 10 862 differed between two syntheses) and training diverges from that; such a
+# run trained a model that misses more held-out phrases than the committed one
+# (BENCHMARKS.md, eleventh session). Rerun to resume
 # after an interruption (the cache and checkpoint live in $WORK); after installing
 # or removing voices start from an empty $WORK, the cached speech is not redone.
 #

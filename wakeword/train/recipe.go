@@ -114,10 +114,10 @@ type Report struct {
 	// for binary cross-entropy.
 	FocalGamma    float32  `json:"focal_gamma,omitempty"`
 	Augmentations []string `json:"augmentations"`
-	// TrainedOn names the machine that trained the model. The same recipe,
-	// speech and seed have trained different models on different machines
-	// (BENCHMARKS.md, eleventh session), so two manifests are comparable
-	// only knowing where each came from.
+	// TrainedOn names the machine that trained the model, so a manifest
+	// says where its figures came from. (The same recipe and seed have
+	// trained different models from two syntheses of the speech, because
+	// festival varies: BENCHMARKS.md, eleventh session.)
 	TrainedOn *Machine `json:"trained_on,omitempty"`
 }
 
