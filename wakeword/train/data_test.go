@@ -487,30 +487,26 @@ func TestRenderRound(t *testing.T) {
 	if !slices.Equal(again.X, rounds[0].X) || again.Key != "key | round 1" {
 		t.Errorf("round 1 again: key %q, windows equal %v", again.Key, slices.Equal(again.X, rounds[0].X))
 	}
-	path := filepath.Join(r.WorkDir, fmt.Sprintf("data-w%d-s%d-round1.gob", w, r.Train.Seed))
-	planted := *rounds[1]
-	planted.Key = "key | round 1"
-	if err := saveGob(path, &planted); err != nil {
-		t.Fatal(err)
+	// plantRound1 writes round 2's windows under key as round 1's cache file
+	// and renders round 1 again.
+	plantRound1 := func(key string) *Dataset {
+		t.Helper()
+		planted := *rounds[1]
+		planted.Key = key
+		if err := saveGob(filepath.Join(r.WorkDir, fmt.Sprintf("data-w%d-s%d-round1.gob", w, r.Train.Seed)), &planted); err != nil {
+			t.Fatal(err)
+		}
+		d, err := renderRound(context.Background(), r, p, "key", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
 	}
-	cached, err := renderRound(context.Background(), r, p, "key", 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(cached.X, rounds[1].X) {
+	if !slices.Equal(plantRound1("key | round 1").X, rounds[1].X) {
 		t.Error("round 1 was rendered again instead of read from its cache file")
 	}
 	// A cached round with another key is rendered again, not used.
-	stale := *rounds[1]
-	stale.Key = "key | round 1 of an older recipe"
-	if err := saveGob(path, &stale); err != nil {
-		t.Fatal(err)
-	}
-	fresh, err := renderRound(context.Background(), r, p, "key", 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(fresh.X, rounds[0].X) {
+	if !slices.Equal(plantRound1("key | round 1 of an older recipe").X, rounds[0].X) {
 		t.Error("a cached round with a stale key was used")
 	}
 }
