@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -103,7 +104,9 @@ func prepareRandomVariants(ctx context.Context, o PoolOpts, voices []Voice) (str
 }
 
 // Key names the material BuildPools makes from o with these voices: the
-// phrase, language, sizes, seed and every voice with its split.
+// phrase, language, sizes, seed, every voice with its split and, with festival
+// voices, whether festival ran with a fixed memory layout (festivalCmd):
+// speech synthesized without it is one draw of several and is not reused.
 func (o PoolOpts) Key(voices []Voice) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%q %s %d %d %v %d speech-other-share %g", o.Phrase, o.Lang, o.PosPerVoice, o.PosPerOther, o.SpeechPar, o.Seed, OtherVoiceShare)
@@ -118,6 +121,13 @@ func (o PoolOpts) Key(voices []Voice) string {
 		if v.Accent != "" {
 			fmt.Fprintf(&b, "/%s%d", v.Accent, respellVersion)
 		}
+	}
+	if slices.ContainsFunc(voices, func(v Voice) bool { return v.Engine == "festival" }) {
+		layout := "random"
+		if setarchWorks() {
+			layout = "fixed"
+		}
+		fmt.Fprintf(&b, " festival-layout %s", layout)
 	}
 	return b.String()
 }

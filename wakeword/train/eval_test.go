@@ -5,6 +5,7 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -71,6 +72,15 @@ func TestPoolKey(t *testing.T) {
 		if other == k {
 			t.Errorf("changing %s kept the key %q", name, k)
 		}
+	}
+	if strings.Contains(k, "festival") {
+		t.Errorf("no festival voice, but the key names festival's layout: %q", k)
+	}
+	// Speech from a festival run with a random memory layout is not
+	// reused by one with a fixed layout (festivalCmd).
+	fk := base.Key(append(voices, Voice{Engine: "festival", Name: "kal_diphone"}))
+	if want := " festival-layout fixed"; setarchWorks() && !strings.HasSuffix(fk, want) {
+		t.Errorf("key with a festival voice = %q, want it to end in %q", fk, want)
 	}
 }
 

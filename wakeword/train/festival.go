@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/genie-voice/genie/audio"
 	"github.com/genie-voice/genie/audio/wavfile"
@@ -51,6 +52,7 @@ func festivalBatch(ctx context.Context, v Voice, texts []string, opts []SynthOpt
 	}
 	defer os.RemoveAll(dir)
 	var s strings.Builder
+	// The script names its files relative to dir (see festivalCmd).
 	// What text2wave does before synthesis: init and its hook list (here
 	// saving each utterance of a text to <job>-<k>.wav instead of appending
 	// to one file); then, per text, the voice and the settings.
@@ -63,8 +65,8 @@ func festivalBatch(ctx context.Context, v Voice, texts []string, opts []SynthOpt
 			errs[i] = err
 			continue
 		}
-		txt := filepath.Join(dir, strconv.Itoa(i)+".txt")
-		if os.WriteFile(txt, []byte(text), 0o644) != nil {
+		txt := strconv.Itoa(i) + ".txt"
+		if os.WriteFile(filepath.Join(dir, txt), []byte(text), 0o644) != nil {
 			continue
 		}
 		// Selecting the voice again resets what the last utterance's
@@ -77,13 +79,12 @@ func festivalBatch(ctx context.Context, v Voice, texts []string, opts []SynthOpt
 			s.WriteString(e + "\n")
 		}
 		fmt.Fprintf(&s, "(set! genie_out %q)\n(set! genie_k 0)\n(tts_file %q (tts_find_text_mode %q auto-text-mode-alist))\n(format t \"genie-done %d\\n\")\n",
-			filepath.Join(dir, strconv.Itoa(i)), txt, txt, i)
+			strconv.Itoa(i), txt, txt, i)
 	}
-	script := filepath.Join(dir, "batch.scm")
-	if os.WriteFile(script, []byte(s.String()), 0o644) != nil {
+	if os.WriteFile(filepath.Join(dir, "batch.scm"), []byte(s.String()), 0o644) != nil {
 		return
 	}
-	cmd := exec.CommandContext(ctx, "festival", "--script", script)
+	cmd := festivalCmd(ctx, dir, "festival", "--script", "batch.scm")
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
 	_ = cmd.Run() // a failed utterance ends the batch; the rest are redone one by one
@@ -110,6 +111,36 @@ func festivalBatch(ctx context.Context, v Voice, texts []string, opts []SynthOpt
 		}
 	}
 }
+
+// festivalCmd runs prog (festival or text2wave) in dir with address space
+// layout randomization off. Festival's diphone voices synthesize the second
+// half of an utterance's final pause from past the end of their last diphone,
+// and hindi_NSK_diphone ends on one sample past its last unit: memory festival
+// never wrote. In a batch that memory holds what earlier utterances left there,
+// and with randomized layout (and the batch directory's random name in the
+// script) where it lies varied from run to run: the same 32-utterance
+// kal_diphone batch, spoken six times, ended 6 of its utterances in silence
+// in one run and in noise or full-scale clicks in another, and two syntheses of
+// one training set differed in 4 of 10 862 utterances, enough to change the
+// trained model. With the layout fixed (setarch -R, util-linux, which every
+// Debian system has) and only relative paths in the script, a batch speaks the
+// same audio every time. Without a working setarch (another system, or a
+// sandbox that forbids personality(2)) festival runs as before.
+func festivalCmd(ctx context.Context, dir, prog string, args ...string) *exec.Cmd {
+	var cmd *exec.Cmd
+	if setarchWorks() {
+		cmd = exec.CommandContext(ctx, "setarch", append([]string{"-R", prog}, args...)...)
+	} else {
+		cmd = exec.CommandContext(ctx, prog, args...)
+	}
+	cmd.Dir = dir
+	return cmd
+}
+
+// setarchWorks reports whether setarch -R can start a program here.
+var setarchWorks = sync.OnceValue(func() bool {
+	return exec.Command("setarch", "-R", "true").Run() == nil
+})
 
 // festivalSettings returns the Scheme expressions that set an utterance's
 // prosody for v, evaluated after the voice's own setup so they override it.

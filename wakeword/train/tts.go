@@ -217,7 +217,8 @@ func variantSplit(variant string) Split {
 	return SplitTrain
 }
 
-// synthCmd returns the command that speaks text with v into the WAV file path.
+// synthCmd returns the command that speaks text with v into the WAV file path
+// (relative to the command's Dir, which the caller sets).
 func synthCmd(ctx context.Context, v Voice, text string, o SynthOpts, path string) (*exec.Cmd, error) {
 	switch v.Engine {
 	case "espeak-ng":
@@ -245,7 +246,7 @@ func synthCmd(ctx context.Context, v Voice, text string, o SynthOpts, path strin
 		for _, e := range festivalSettings(v, o) {
 			args = append(args, "-eval", e)
 		}
-		cmd := exec.CommandContext(ctx, "text2wave", args...)
+		cmd := festivalCmd(ctx, "", "text2wave", args...)
 		cmd.Stdin = strings.NewReader(text)
 		return cmd, nil
 	}
@@ -285,26 +286,28 @@ func fmtf(x float64, prec int) string { return strconv.FormatFloat(x, 'f', prec,
 // Synthesize speaks text with v and returns 16 kHz mono samples scaled to ±1.
 // tmp is a directory for the intermediate WAV file.
 func Synthesize(ctx context.Context, v Voice, text string, o SynthOpts, tmp string) ([]float32, error) {
-	f, err := os.CreateTemp(tmp, "tts-*.wav")
+	// The tool runs in a directory of its own and writes a file named
+	// relative to it, so its arguments are the same from run to run (see
+	// festivalCmd).
+	dir, err := os.MkdirTemp(tmp, "tts-*")
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
-	path := f.Name()
-	f.Close()
-	defer os.Remove(path)
+	defer os.RemoveAll(dir)
 	if text, err = voiceText(ctx, v, text); err != nil {
 		return nil, err
 	}
-	cmd, err := synthCmd(ctx, v, text, o, path)
+	cmd, err := synthCmd(ctx, v, text, o, "out.wav")
 	if err != nil {
 		return nil, err
 	}
+	cmd.Dir = dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("train: %s %q: %v: %s", v, text, err, strings.TrimSpace(stderr.String()))
 	}
-	clip, err := wavfile.Load(path)
+	clip, err := wavfile.Load(filepath.Join(dir, "out.wav"))
 	if err != nil {
 		return nil, fmt.Errorf("train: %s: %w", v, err)
 	}
