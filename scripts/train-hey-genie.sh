@@ -1,11 +1,12 @@
 #!/bin/sh
 # Trains the default "hey genie" wake-word model from text with local TTS voices and
-# writes wakeword/models/hey_genie.{tflite,json}. Repeatable from the speech cached in
-# $WORK: same seed → same model. From an empty $WORK it may train another model of the
-# same recipe, because festival does not always speak an utterance the same way twice
-# (4 of 10 862 differed between two syntheses) and training diverges from that; such a
-# run trained a model that misses more held-out phrases than the committed one
-# (BENCHMARKS.md, eleventh session). Rerun to resume
+# writes wakeword/models/hey_genie.{tflite,json}. Repeatable: the same seed and the same
+# installed voices (Debian 12's packages) give the same speech, the same training and the same model, from an
+# empty $WORK as from its cache (festival runs with a fixed memory layout, see festivalCmd
+# in wakeword/train/festival.go; before that, 3–6 of 10 862 utterances changed from one
+# synthesis to the next and so did the model). The committed model is this script's
+# output, written three times from empty work directories on one machine (BENCHMARKS.md,
+# twelfth session); only the training times in its manifest differ from run to run. Rerun to resume
 # after an interruption (the cache and checkpoint live in $WORK); after installing
 # or removing voices start from an empty $WORK, the cached speech is not redone.
 #

@@ -115,9 +115,9 @@ type Report struct {
 	FocalGamma    float32  `json:"focal_gamma,omitempty"`
 	Augmentations []string `json:"augmentations"`
 	// TrainedOn names the machine that trained the model, so a manifest
-	// says where its figures came from. (The same recipe and seed have
-	// trained different models from two syntheses of the speech, because
-	// festival varies: BENCHMARKS.md, eleventh session.)
+	// says where its figures came from. (The same recipe, seed and voices
+	// train the same model on one machine; another machine's TTS packages
+	// may speak a little differently: BENCHMARKS.md, twelfth session.)
 	TrainedOn *Machine `json:"trained_on,omitempty"`
 }
 
