@@ -89,15 +89,19 @@ var knownNames = map[string]string{"小精灵": "xiao_jing_ling"}
 
 // Report is the training summary stored in the manifest's "training" section.
 type Report struct {
-	Phrase          string             `json:"phrase"`
-	Seed            uint64             `json:"seed"`
-	Voices          map[string]int     `json:"voices"`
-	Utterances      map[string]int     `json:"utterances"`
-	Examples        map[string]int     `json:"examples"`
-	Params          int                `json:"parameters"`
-	Epochs          int                `json:"epochs"`
-	BestEpoch       int                `json:"best_epoch"`
-	TrainSeconds    float64            `json:"train_seconds"`
+	Phrase     string         `json:"phrase"`
+	Seed       uint64         `json:"seed"`
+	Voices     map[string]int `json:"voices"`
+	Utterances map[string]int `json:"utterances"`
+	Examples   map[string]int `json:"examples"`
+	Params     int            `json:"parameters"`
+	Epochs     int            `json:"epochs"`
+	BestEpoch  int            `json:"best_epoch"`
+	// TrainSeconds is the wall time of the training epochs (s), summed
+	// over every run that worked on the checkpoint.
+	TrainSeconds float64 `json:"train_seconds"`
+	// TotalSeconds is this run's wall time from start to manifest (s): a
+	// run resumed from a finished checkpoint counts only its own work.
 	TotalSeconds    float64            `json:"total_seconds"`
 	ValRecall       float64            `json:"val_window_recall"`
 	Cutoff          float64            `json:"probability_cutoff"`
@@ -333,12 +337,16 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 		}
 		return hardWindows(run.Scores, md.Stride, w, r.HardNegatives), nil
 	}
-	t1 := time.Now()
 	net, hist, err := Train(ctx, sets.Train, sets.Val, opts)
 	if err != nil {
 		return nil, err
 	}
-	rep.TrainSeconds = math.Round(time.Since(t1).Seconds())
+	// The epochs' own times, so a run resumed from its checkpoint reports
+	// the training time of every epoch, not only of this process's.
+	for _, h := range hist {
+		rep.TrainSeconds += h.Seconds
+	}
+	rep.TrainSeconds = math.Round(rep.TrainSeconds)
 	rep.Params, rep.Epochs = net.NumParams(), len(hist)
 	for i, h := range hist { // the last epoch kept is the one returned
 		if h.Kept || (i == len(hist)-1 && rep.BestEpoch == 0) {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 )
@@ -89,6 +90,10 @@ type EpochStats struct {
 	ValThresh float64
 	ValScore  float64 // Opts.Validate's score, when set
 	Kept      bool    // the best epoch so far: its weights were kept
+	// Seconds is the epoch's wall time (training, validation and hard
+	// negative mining), so a resumed run can still report its whole
+	// training time. It is kept out of every decision.
+	Seconds float64
 }
 
 // checkpoint is the resumable training state, saved after every epoch.
@@ -173,6 +178,7 @@ func Train(ctx context.Context, tr, va *Dataset, o Opts) (*Net, []EpochStats, er
 	}
 	stopped := ck.Epoch > 0 && o.patienceOut(ck)
 	for epoch := ck.Epoch; epoch < o.MaxEpochs && !stopped; epoch++ {
+		began := time.Now()
 		erng := rand.New(rand.NewPCG(o.Seed, uint64(epoch)+100))
 		set := tr
 		if k := epoch % (1 + len(o.Rounds)); k > 0 {
@@ -303,6 +309,7 @@ func Train(ctx context.Context, tr, va *Dataset, o Opts) (*Net, []EpochStats, er
 		}
 		logf(o.Log, "epoch %2d  train loss %.4f  val loss %.4f  val recall %.3f @ %.3f%s%s\n",
 			st.Epoch, st.TrainLoss, st.ValLoss, st.ValRecall, st.ValThresh, note, map[bool]string{true: "  *best", false: ""}[improved])
+		ck.History[len(ck.History)-1].Seconds = time.Since(began).Seconds()
 		ck.Epoch = epoch + 1
 		ck.Params = append(ck.Params[:0], net.Params...)
 		if o.Checkpoint != "" {

@@ -124,6 +124,13 @@ func TestTrainIsDeterministicAndResumes(t *testing.T) {
 	if len(hist) != 4 || !slices.Equal(a.Params, c.Params) {
 		t.Errorf("resumed run (%d epochs) differs from an uninterrupted one", len(hist))
 	}
+	// The epochs trained before the resume keep their times, so the
+	// manifest's training time covers the whole run.
+	for _, h := range hist {
+		if h.Seconds <= 0 {
+			t.Errorf("epoch %d: %v s, want its wall time", h.Epoch, h.Seconds)
+		}
+	}
 	// A cancelled run returns the context's error.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
