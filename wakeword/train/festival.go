@@ -119,9 +119,9 @@ func festivalBatch(ctx context.Context, v Voice, texts []string, opts []SynthOpt
 // never wrote. In a batch that memory holds what earlier utterances left there,
 // and with randomized layout (and the batch directory's random name in the
 // script) where it lies varied from run to run: the same 32-utterance
-// kal_diphone batch, spoken six times, ended 6 of its utterances in silence
+// kal_diphone batch, spoken six times, ended 4–9 of its utterances in silence
 // in one run and in noise or full-scale clicks in another, and two syntheses of
-// one training set differed in 4 of 10 862 utterances, enough to change the
+// one training set differed in 3–6 of 10 862 utterances, enough to change the
 // trained model. With the layout fixed (setarch -R, util-linux, which every
 // Debian system has) and only relative paths in the script, a batch speaks the
 // same audio every time. Without a working setarch (another system, or a
