@@ -2,7 +2,9 @@
 # Trains the Mandarin wake word "小精灵" (xiao jing ling) from text with espeak-ng's
 # Mandarin voice (cmn-latn-pinyin) and its variants, and writes
 # wakeword/models/xiao_jing_ling.{tflite,json}. Same recipe and seed as hey_genie;
-# rerun to resume (cache and checkpoint in $WORK).
+# rerun to resume (cache and checkpoint in $WORK). Repeatable: from an empty $WORK it
+# wrote the committed model byte for byte on an Intel Xeon, although that model was
+# trained on an AMD EPYC (BENCHMARKS.md, twelfth session).
 #
 #   apt-get install -y espeak-ng
 #   scripts/train-xiao-jing-ling.sh
