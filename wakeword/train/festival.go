@@ -84,7 +84,8 @@ func festivalBatch(ctx context.Context, v Voice, texts []string, opts []SynthOpt
 	if os.WriteFile(filepath.Join(dir, "batch.scm"), []byte(s.String()), 0o644) != nil {
 		return
 	}
-	cmd := festivalCmd(ctx, dir, "festival", "--script", "batch.scm")
+	cmd := festivalCmd(ctx, "festival", "--script", "batch.scm")
+	cmd.Dir = dir
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
 	_ = cmd.Run() // a failed utterance ends the batch; the rest are redone one by one
@@ -112,8 +113,9 @@ func festivalBatch(ctx context.Context, v Voice, texts []string, opts []SynthOpt
 	}
 }
 
-// festivalCmd runs prog (festival or text2wave) in dir with address space
-// layout randomization off. Festival's diphone voices synthesize the second
+// festivalCmd runs prog (festival or text2wave) with address space layout
+// randomization off; the caller runs it in a directory of its own (Dir) and
+// names files relative to it. Festival's diphone voices synthesize the second
 // half of an utterance's final pause from past the end of their last diphone,
 // and hindi_NSK_diphone ends on one sample past its last unit: memory festival
 // never wrote. In a batch that memory holds what earlier utterances left there,
@@ -126,15 +128,11 @@ func festivalBatch(ctx context.Context, v Voice, texts []string, opts []SynthOpt
 // Debian system has) and only relative paths in the script, a batch speaks the
 // same audio every time. Without a working setarch (another system, or a
 // sandbox that forbids personality(2)) festival runs as before.
-func festivalCmd(ctx context.Context, dir, prog string, args ...string) *exec.Cmd {
-	var cmd *exec.Cmd
+func festivalCmd(ctx context.Context, prog string, args ...string) *exec.Cmd {
 	if setarchWorks() {
-		cmd = exec.CommandContext(ctx, "setarch", append([]string{"-R", prog}, args...)...)
-	} else {
-		cmd = exec.CommandContext(ctx, prog, args...)
+		return exec.CommandContext(ctx, "setarch", append([]string{"-R", prog}, args...)...)
 	}
-	cmd.Dir = dir
-	return cmd
+	return exec.CommandContext(ctx, prog, args...)
 }
 
 // setarchWorks reports whether setarch -R can start a program here.

@@ -246,7 +246,7 @@ func synthCmd(ctx context.Context, v Voice, text string, o SynthOpts, path strin
 		for _, e := range festivalSettings(v, o) {
 			args = append(args, "-eval", e)
 		}
-		cmd := festivalCmd(ctx, "", "text2wave", args...)
+		cmd := festivalCmd(ctx, "text2wave", args...)
 		cmd.Stdin = strings.NewReader(text)
 		return cmd, nil
 	}
