@@ -156,14 +156,18 @@ func TestExportStreamsLikeFloatNet(t *testing.T) {
 		name string
 		arch Arch
 		real bool // features of a recording instead of random ones
+		// members > 1 merges that many networks of arch (Merge), so the
+		// block-diagonal layers go through quantization and the runtime.
+		members int
 	}{
-		{"two_layers", Arch{Window: 30, Stride: 3, Channels: []int{8, 6}, Kernels: []int{6, 3}, Strides: []int{3, 1}}, false},
-		{"no_first_state_kernel_1", Arch{Window: 18, Stride: 3, Channels: []int{5, 4, 3}, Kernels: []int{3, 3, 1}, Strides: []int{3, 1, 1}}, false},
-		{"one_final_frame", Arch{Window: 21, Stride: 3, Channels: []int{6, 4}, Kernels: []int{9, 5}, Strides: []int{3, 1}}, false},
-		{"hidden", Arch{Window: 30, Stride: 3, Channels: []int{8, 6}, Kernels: []int{6, 3}, Strides: []int{3, 1}, Hidden: 5}, false},
-		{"default_random", DefaultArch, false},
-		{"default_hidden_recording", withHidden(DefaultArch, 32), true},
-		{"default_recording", DefaultArch, true},
+		{"two_layers", Arch{Window: 30, Stride: 3, Channels: []int{8, 6}, Kernels: []int{6, 3}, Strides: []int{3, 1}}, false, 0},
+		{"no_first_state_kernel_1", Arch{Window: 18, Stride: 3, Channels: []int{5, 4, 3}, Kernels: []int{3, 3, 1}, Strides: []int{3, 1, 1}}, false, 0},
+		{"one_final_frame", Arch{Window: 21, Stride: 3, Channels: []int{6, 4}, Kernels: []int{9, 5}, Strides: []int{3, 1}}, false, 0},
+		{"hidden", Arch{Window: 30, Stride: 3, Channels: []int{8, 6}, Kernels: []int{6, 3}, Strides: []int{3, 1}, Hidden: 5}, false, 0},
+		{"default_random", DefaultArch, false, 0},
+		{"default_hidden_recording", withHidden(DefaultArch, 32), true, 0},
+		{"default_recording", DefaultArch, true, 0},
+		{"two_members_recording", DefaultArch, true, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := tc.arch
@@ -171,6 +175,20 @@ func TestExportStreamsLikeFloatNet(t *testing.T) {
 			n, err := NewNet(a, rng)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tc.members > 1 {
+				nets := []*Net{n}
+				for range tc.members - 1 {
+					m, err := NewNet(a, rng)
+					if err != nil {
+						t.Fatal(err)
+					}
+					nets = append(nets, m)
+				}
+				if n, err = Merge(nets...); err != nil {
+					t.Fatal(err)
+				}
+				a = n.Arch
 			}
 			var seq []int8
 			if tc.real {
@@ -318,10 +336,27 @@ func TestExportRejectsBadInput(t *testing.T) {
 // exported by export, with a random network calibrated on a recording.
 func exportedEngine(tb testing.TB, a Arch, export func(*Net, [][]int8) ([]byte, error)) *wakeword.Engine {
 	tb.Helper()
-	n, err := NewNet(a, rand.New(rand.NewPCG(3, 4)))
+	return exportedMembersEngine(tb, a, 1, export)
+}
+
+// exportedMembersEngine is exportedEngine for members networks of arch
+// merged into one (Merge).
+func exportedMembersEngine(tb testing.TB, a Arch, members int, export func(*Net, [][]int8) ([]byte, error)) *wakeword.Engine {
+	tb.Helper()
+	rng := rand.New(rand.NewPCG(3, 4))
+	var nets []*Net
+	for range members {
+		n, err := NewNet(a, rng)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		nets = append(nets, n)
+	}
+	n, err := Merge(nets...)
 	if err != nil {
 		tb.Fatal(err)
 	}
+	a = n.Arch
 	seq := fixtureStream(tb, "hey_genie_turn_16k.wav")
 	var calib [][]int8
 	for s := 0; (s+a.Window)*NumFeatures <= len(seq); s += 3 {
@@ -353,16 +388,18 @@ func exportedEngine(tb testing.TB, a Arch, export func(*Net, [][]int8) ([]byte, 
 // 32 hidden units (--hidden 32).
 func BenchmarkExportedEngineFrame(b *testing.B) {
 	for _, bc := range []struct {
-		name   string
-		arch   Arch
-		export func(*Net, [][]int8) ([]byte, error)
+		name    string
+		arch    Arch
+		members int
+		export  func(*Net, [][]int8) ([]byte, error)
 	}{
-		{"streaming", DefaultArch, Export},
-		{"whole_window", DefaultArch, exportWholeWindow},
-		{"streaming_hidden_32", withHidden(DefaultArch, 32), Export},
+		{"streaming", DefaultArch, 1, Export},
+		{"whole_window", DefaultArch, 1, exportWholeWindow},
+		{"streaming_hidden_32", withHidden(DefaultArch, 32), 1, Export},
+		{"streaming_two_members", DefaultArch, 2, Export},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			eng := exportedEngine(b, bc.arch, bc.export)
+			eng := exportedMembersEngine(b, bc.arch, bc.members, bc.export)
 			var f wakeword.Frame
 			for i := range f.Values {
 				f.Values[i] = uint16(300 + 7*i)
@@ -377,12 +414,15 @@ func BenchmarkExportedEngineFrame(b *testing.B) {
 }
 
 func TestExportedFrameAllocatesNothing(t *testing.T) {
-	for _, a := range []Arch{DefaultArch, withHidden(DefaultArch, 32)} {
-		eng := exportedEngine(t, a, Export)
+	for _, tc := range []struct {
+		arch    Arch
+		members int
+	}{{DefaultArch, 1}, {withHidden(DefaultArch, 32), 1}, {DefaultArch, 2}} {
+		eng := exportedMembersEngine(t, tc.arch, tc.members, Export)
 		var f wakeword.Frame
 		dst := make([]wakeword.Detection, 0, 4)
 		if n := testing.AllocsPerRun(300, func() { dst = eng.Process(&f, dst[:0]) }); n != 0 {
-			t.Errorf("%d hidden units: %v allocations per frame", a.Hidden, n)
+			t.Errorf("%d hidden units, %d members: %v allocations per frame", tc.arch.Hidden, tc.members, n)
 		}
 	}
 }

@@ -45,7 +45,15 @@ type Recipe struct {
 	// seeds, 3 rounds missed 15.1 / 23.6 % of held-out phrases (clean / 10 dB,
 	// ≤ 0.5 FA/h) against 17.9 / 30.3 % with one, and the seeds lay far
 	// closer together (BENCHMARKS.md).
-	Rounds   int
+	Rounds int
+	// Members is how many networks are trained on the same rendered data,
+	// each with its own training seed (initial weights, example order,
+	// augmentation of the batches), and merged into one model whose logit
+	// is the mean of theirs (Merge); 0 or 1 for one. Member 1 is the
+	// single-network recipe's own run, so its checkpoint is shared with it.
+	// Each further member costs one more training run and, with the default
+	// architecture, 43 KB of model and about twice the per-frame cost.
+	Members  int
 	Log      io.Writer
 	Progress io.Writer
 }
@@ -64,6 +72,20 @@ func DefaultRecipe(phrase string) Recipe {
 		HardNegatives: 3000,
 	}
 }
+
+// MemberReport is one network of a merged model.
+type MemberReport struct {
+	Seed      uint64 `json:"seed"` // training seed
+	Epochs    int    `json:"epochs"`
+	BestEpoch int    `json:"best_epoch"`
+	// ValRank is the validation rank of the epoch kept (lower is better).
+	ValRank float64 `json:"val_rank"`
+}
+
+// memberSeedStep separates the training seeds of a merged model's members:
+// member k (from 0) trains with Train.Seed + k·memberSeedStep, far from the
+// seeds other runs use.
+const memberSeedStep = 1_000_003
 
 // ModelName turns a phrase into a file-friendly name: "hey genie" → "hey_genie".
 func ModelName(phrase string) string {
@@ -116,8 +138,11 @@ type Report struct {
 	Architecture Arch             `json:"architecture"`
 	// FocalGamma is the focal loss's exponent (Opts.Focal); 0 (left out)
 	// for binary cross-entropy.
-	FocalGamma    float32  `json:"focal_gamma,omitempty"`
-	Augmentations []string `json:"augmentations"`
+	FocalGamma float32 `json:"focal_gamma,omitempty"`
+	// Members describes each network of a merged model (Recipe.Members >
+	// 1); Epochs and BestEpoch above are member 1's.
+	Members       []MemberReport `json:"members,omitempty"`
+	Augmentations []string       `json:"augmentations"`
 	// TrainedOn names the machine that trained the model, so a manifest
 	// says where its figures came from. (The same recipe, seed and voices
 	// train the same model on one machine; another machine's TTS packages
@@ -337,22 +362,22 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 		}
 		return hardWindows(run.Scores, md.Stride, w, r.HardNegatives), nil
 	}
-	net, hist, err := Train(ctx, sets.Train, sets.Val, opts)
+	net, members, err := trainMembers(ctx, sets.Train, sets.Val, opts, r.Members)
 	if err != nil {
 		return nil, err
 	}
-	// The epochs' own times, so a run resumed from its checkpoint reports
-	// the training time of every epoch, not only of this process's.
-	for _, h := range hist {
-		rep.TrainSeconds += h.Seconds
+	for _, m := range members {
+		rep.TrainSeconds += m.seconds
 	}
 	rep.TrainSeconds = math.Round(rep.TrainSeconds)
-	rep.Params, rep.Epochs = net.NumParams(), len(hist)
-	for i, h := range hist { // the last epoch kept is the one returned
-		if h.Kept || (i == len(hist)-1 && rep.BestEpoch == 0) {
-			rep.BestEpoch, rep.ValRecall = h.Epoch, h.ValRecall
+	rep.Epochs, rep.BestEpoch, rep.ValRecall = members[0].Epochs, members[0].BestEpoch, members[0].valRecall
+	if len(members) > 1 {
+		for _, m := range members {
+			rep.Members = append(rep.Members, m.MemberReport)
 		}
+		rep.Augmentations = append(rep.Augmentations, fmt.Sprintf("%d networks trained with their own seeds, merged (mean logit)", len(members)))
 	}
+	rep.Params = net.NumParams()
 
 	tfl, err := Export(net, calib)
 	if err != nil {
@@ -384,6 +409,54 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 		return nil, err
 	}
 	return rep, nil
+}
+
+// memberRun is what training one member returned, for the report.
+type memberRun struct {
+	MemberReport
+	valRecall float64
+	seconds   float64 // wall time of its epochs, over every resume
+}
+
+// trainMembers trains max(members, 1) networks on the same data, member k
+// (from 0) with training seed o.Seed + k·memberSeedStep and, for k > 0, its
+// own checkpoint beside o.Checkpoint ("checkpoint-memberK.gob", K from 1),
+// and returns them merged. Member 1 is exactly the single-network run.
+func trainMembers(ctx context.Context, tr, va *Dataset, o Opts, members int) (*Net, []memberRun, error) {
+	var nets []*Net
+	var runs []memberRun
+	n := max(members, 1)
+	for k := range n {
+		mo := o
+		if k > 0 {
+			mo.Seed += uint64(k) * memberSeedStep
+			if o.Checkpoint != "" {
+				mo.Checkpoint = filepath.Join(filepath.Dir(o.Checkpoint), fmt.Sprintf("checkpoint-member%d.gob", k+1))
+			}
+			logf(o.Log, "member %d of %d (training seed %d)\n", k+1, n, mo.Seed)
+		}
+		net, hist, err := Train(ctx, tr, va, mo)
+		if err != nil {
+			return nil, nil, err
+		}
+		nets = append(nets, net)
+		run := memberRun{MemberReport: MemberReport{Seed: mo.Seed, Epochs: len(hist)}}
+		for i, h := range hist { // the last epoch kept is the one returned
+			// The epochs' own times, so a run resumed from its checkpoint
+			// reports the training time of every epoch, not only of this
+			// process's.
+			run.seconds += h.Seconds
+			if h.Kept || (i == len(hist)-1 && run.BestEpoch == 0) {
+				run.BestEpoch, run.ValRank, run.valRecall = h.Epoch, round4(-h.ValScore), h.ValRecall
+			}
+		}
+		runs = append(runs, run)
+	}
+	net, err := Merge(nets...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return net, runs, nil
 }
 
 // renderRound returns round k (k ≥ 1) of the training set: the same mix
