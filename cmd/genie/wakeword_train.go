@@ -39,6 +39,7 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 	leadMax := fs.Float64("lead-max", 0, "longest background lead before a training window in seconds, so the front end's noise estimate settles (0 keeps the default 1; at least 0.5)")
 	talkers := fs.Int("talkers", 0, "fewest talkers in a babble background, 1..6 (0 keeps the default 3)")
 	talker := fs.Float64("talker", 0, "share of training windows with one more quiet talker (10-30 dB below the speech) besides their background; 0 for none")
+	phraseBabble := fs.Float64("phrase-babble", 0, "share of phrase and near-miss training windows over babble at 5-15 dB SNR; 0 for none")
 	hidden := fs.Int("hidden", 0, "ReLU units of a dense layer between the conv stack and the output unit, 0..64 (0 for none; 32 adds 26 k parameters, 26 KB)")
 	rounds := fs.Int("rounds", 1, "renderings of the training set, each with its own augmentation draws, cycled epoch by epoch, 1..8 (each adds about 1.5 min, 193 MB of memory and 343 MB of cache)")
 	members := fs.Int("members", 1, "networks trained on the same data with their own seeds and merged into one model (mean logit), 1 or 2; the second doubles the training time and makes a 73 KB model")
@@ -106,6 +107,10 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 		return fmt.Errorf("wakeword train: --talker %v out of range [0, 1]", *talker)
 	}
 	r.Render.Talker = *talker
+	if *phraseBabble < 0 || *phraseBabble > 1 {
+		return fmt.Errorf("wakeword train: --phrase-babble %v out of range [0, 1]", *phraseBabble)
+	}
+	r.Render.PhraseBabble = *phraseBabble
 	if *focal < 0 || *focal > 5 {
 		return fmt.Errorf("wakeword train: --focal %v out of range [0, 5]", *focal)
 	}

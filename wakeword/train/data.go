@@ -612,6 +612,13 @@ func renderExample(p *Pools, split Split, kind, window int, others []int, ro Ren
 	default:
 		bg = coloredNoise(n, rng.IntN(3), rng)
 	}
+	// Phrases and near misses over babble at the SNRs where held-out
+	// phrases are lost. Both kinds get it alike, so babble says nothing
+	// about the label. No draw without the option.
+	if ro.PhraseBabble > 0 && (kind == KindPos || kind == KindNear) && rng.Float64() < ro.PhraseBabble {
+		bg = babbleOf(p.Speech[split], n, ro.minTalkers(), rng)
+		clean, snr = false, 5+10*rng.Float64()
+	}
 	switch {
 	case kind == KindNoise || kind == KindMusic:
 		addScaled(buf, bg, float32(dbToAmp(-60+55*rng.Float64())))
@@ -684,6 +691,11 @@ type RenderOpts struct {
 	// four seeds missed 20.0–22.4 % of held-out phrases at 10 dB at ≤ 1 FA/h,
 	// against 18.9–32.7 % for the recipe (genie wakeword eval).
 	Talker float64
+	// PhraseBabble is the share of phrase and near-miss windows whose
+	// background is babble (as Babble's) at 5–15 dB SNR, whatever the draw
+	// above chose; 0 for none. Ordinary speech, noise and music windows are
+	// unchanged, so babble is no more a sign of either label than before.
+	PhraseBabble float64
 	// LeadMax is the longest background lead before a window, in seconds
 	// (0 means 1 s; the shortest is always 0.5 s). A longer lead lets the
 	// microfrontend's noise estimate settle as it does on a running device.
@@ -733,6 +745,9 @@ func (o RenderOpts) augmentations() []string {
 	if o.Talker > 0 {
 		out = append(out, fmt.Sprintf("one more talker 10-30 dB below the speech in %.0f %% of windows", 100*o.Talker))
 	}
+	if o.PhraseBabble > 0 {
+		out = append(out, fmt.Sprintf("babble at 5-15 dB SNR under %.0f %% of phrases and near misses", 100*o.PhraseBabble))
+	}
 	return out
 }
 
@@ -753,6 +768,9 @@ func (o RenderOpts) key() string {
 	}
 	if o.Talker > 0 {
 		k += fmt.Sprintf(" talker %g", o.Talker)
+	}
+	if o.PhraseBabble > 0 {
+		k += fmt.Sprintf(" phrase-babble %g", o.PhraseBabble)
 	}
 	return k
 }
