@@ -51,8 +51,9 @@ type Recipe struct {
 	// augmentation of the batches), and merged into one model whose logit
 	// is the mean of theirs (Merge); 0 or 1 for one. Member 1 is the
 	// single-network recipe's own run, so its checkpoint is shared with it.
-	// Each further member costs one more training run and, with the default
-	// architecture, 43 KB of model and about twice the per-frame cost.
+	// Each further member costs one more training run; with the default
+	// architecture a second one adds 43 KB to the model and about doubles
+	// its per-frame cost (later layers grow with the square of the count).
 	Members  int
 	Log      io.Writer
 	Progress io.Writer
@@ -134,8 +135,10 @@ type Report struct {
 	ValHours        float64            `json:"val_negative_hours"`
 	Test            map[string]Summary `json:"test,omitempty"`
 	// TestSweep is the held-out test replayed at other cutoffs.
-	TestSweep    []OperatingPoint `json:"test_sweep,omitempty"`
-	Architecture Arch             `json:"architecture"`
+	TestSweep []OperatingPoint `json:"test_sweep,omitempty"`
+	// Architecture is the exported network's; for a merged model the
+	// members' side by side (Members says how many).
+	Architecture Arch `json:"architecture"`
 	// FocalGamma is the focal loss's exponent (Opts.Focal); 0 (left out)
 	// for binary cross-entropy.
 	FocalGamma float32 `json:"focal_gamma,omitempty"`
@@ -377,7 +380,7 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 		}
 		rep.Augmentations = append(rep.Augmentations, fmt.Sprintf("%d networks trained with their own seeds, merged (mean logit)", len(members)))
 	}
-	rep.Params = net.NumParams()
+	rep.Params, rep.Architecture = net.NumParams(), net.Arch
 
 	tfl, err := Export(net, calib)
 	if err != nil {
