@@ -28,6 +28,7 @@ func TestWakewordTrainRejectsBadArguments(t *testing.T) {
 		{"bad_hidden", []string{"--hidden", "65", "hey genie"}, "--hidden"},
 		{"no_members", []string{"--members", "0", "hey genie"}, "--members"},
 		{"phrase_babble", []string{"--phrase-babble", "1.5", "hey genie"}, "--phrase-babble"},
+		{"few_channels", []string{"--channels", "4", "hey genie"}, "--channels"},
 		{"three_members", []string{"hey genie", "--members", "3"}, "--members"},
 		{"negative_hidden", []string{"hey genie", "--hidden", "-1"}, "--hidden"},
 		{"no_rounds", []string{"--rounds", "0", "hey genie"}, "--rounds"},
