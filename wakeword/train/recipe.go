@@ -52,8 +52,9 @@ type Recipe struct {
 	// is the mean of theirs (Merge); 0 or 1 for one. Member 1 is the
 	// single-network recipe's own run, so its checkpoint is shared with it.
 	// Each further member costs one more training run; with the default
-	// architecture a second one adds 43 KB to the model and about doubles
-	// its per-frame cost (later layers grow with the square of the count).
+	// architecture a second one adds 43 KB to the model and makes it 2.6
+	// times as costly per frame (later layers grow with the square of the
+	// count; BENCHMARKS.md).
 	Members  int
 	Log      io.Writer
 	Progress io.Writer
