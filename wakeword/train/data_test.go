@@ -388,19 +388,26 @@ func TestRenderTalker(t *testing.T) {
 		share    float64
 		min, max float64 // share of windows with 3 kHz 7–33 dB under the phrase
 	}{{0, 0.1, 0.3}, {0.5, 0.5, 0.7}, {1, 0.88, 1}} {
-		const draws = 400
-		var in int
-		for i := range draws {
-			x, end := renderExample(p, SplitTrain, KindPos, 105, nil, RenderOpts{Talker: c.share}, rand.New(rand.NewPCG(uint64(i), 4)))
-			sh := toneShare(x[end-8000:end], 3000)
-			if db := 10 * math.Log10(sh/max(1-sh, 1e-12)); db > -33 && db < -7 {
-				in++
-			}
-		}
-		if got := float64(in) / draws; got < c.min || got > c.max {
+		if got := shareUnderPhrase(p, KindPos, RenderOpts{Talker: c.share}, -33, -7); got < c.min || got > c.max {
 			t.Errorf("talker share %.1f: %.3f of windows hold a talker 7-33 dB down, want %.2f..%.2f", c.share, got, c.min, c.max)
 		}
 	}
+}
+
+// shareUnderPhrase renders 400 windows of kind with ro and returns the share
+// whose last 0.5 s before the phrase's end hold the training speech (3 kHz)
+// between loDB and hiDB relative to the rest (the phrase, 300 Hz).
+func shareUnderPhrase(p *Pools, kind int, ro RenderOpts, loDB, hiDB float64) float64 {
+	const draws = 400
+	var in int
+	for i := range draws {
+		x, end := renderExample(p, SplitTrain, kind, 105, nil, ro, rand.New(rand.NewPCG(uint64(i), 4)))
+		sh := toneShare(x[max(end-8000, 0):end], 3000)
+		if db := 10 * math.Log10(sh/max(1-sh, 1e-12)); db > loDB && db < hiDB {
+			in++
+		}
+	}
+	return float64(in) / draws
 }
 
 // toneShare is the share of x's energy at f Hz (Goertzel over 20 ms blocks).
@@ -522,16 +529,7 @@ func TestRenderPhraseBabble(t *testing.T) {
 		min, max float64 // share of windows with 3 kHz 4–16 dB under the phrase
 	}{{0, 0, 0.1}, {0.5, 0.4, 0.6}, {1, 0.85, 1}} {
 		for _, kind := range []int{KindPos, KindNear} {
-			const draws = 400
-			var in int
-			for i := range draws {
-				x, end := renderExample(p, SplitTrain, kind, 105, nil, RenderOpts{PhraseBabble: c.share}, rand.New(rand.NewPCG(uint64(i), 4)))
-				sh := toneShare(x[max(end-8000, 0):end], 3000)
-				if db := 10 * math.Log10(sh/max(1-sh, 1e-12)); db > -16 && db < -4 {
-					in++
-				}
-			}
-			if got := float64(in) / draws; got < c.min || got > c.max {
+			if got := shareUnderPhrase(p, kind, RenderOpts{PhraseBabble: c.share}, -16, -4); got < c.min || got > c.max {
 				t.Errorf("share %.1f, kind %d: %.3f of windows hold babble 4-16 dB down, want %.2f..%.2f", c.share, kind, got, c.min, c.max)
 			}
 		}
