@@ -135,6 +135,9 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 	if *members < 1 || *members > 2 {
 		return fmt.Errorf("wakeword train: --members %d out of range [1, 2]", *members)
 	}
+	if *members > 1 && *hidden > 0 {
+		return fmt.Errorf("wakeword train: --members %d with --hidden %d: merged models cannot have a hidden layer", *members, *hidden)
+	}
 	r.Members = *members
 	if *scale != 1 {
 		for k := range r.TrainMix {

@@ -29,6 +29,7 @@ func TestWakewordTrainRejectsBadArguments(t *testing.T) {
 		{"no_members", []string{"--members", "0", "hey genie"}, "--members"},
 		{"phrase_babble", []string{"--phrase-babble", "1.5", "hey genie"}, "--phrase-babble"},
 		{"few_channels", []string{"--channels", "4", "hey genie"}, "--channels"},
+		{"members_hidden", []string{"--members", "2", "--hidden", "8", "hey genie"}, "--hidden"},
 		{"three_members", []string{"hey genie", "--members", "3"}, "--members"},
 		{"negative_hidden", []string{"hey genie", "--hidden", "-1"}, "--hidden"},
 		{"no_rounds", []string{"--rounds", "0", "hey genie"}, "--rounds"},

@@ -152,6 +152,16 @@ func TestTrainMembers(t *testing.T) {
 			t.Errorf("member checkpoint: %v", err)
 		}
 	}
+	// Hidden layers cannot be merged: refused before any training.
+	oh := o
+	oh.Arch = withHidden(toyArch, 2)
+	oh.Checkpoint = filepath.Join(dir, "hidden.gob")
+	if _, _, err := trainMembers(context.Background(), tr, va, oh, 2); err == nil || !strings.Contains(err.Error(), "hidden") {
+		t.Errorf("two members with a hidden layer: %v", err)
+	}
+	if _, err := os.Stat(oh.Checkpoint); err == nil {
+		t.Error("a member with a hidden layer was trained before the refusal")
+	}
 	// Rerun: both members resume from their finished checkpoints.
 	again, _, err := trainMembers(context.Background(), tr, va, o, 2)
 	if err != nil {

@@ -430,6 +430,10 @@ func trainMembers(ctx context.Context, tr, va *Dataset, o Opts, members int) (*N
 	var nets []*Net
 	var runs []memberRun
 	n := max(members, 1)
+	// Merge cannot join hidden layers; say so before hours of training.
+	if n > 1 && o.Arch.Hidden > 0 {
+		return nil, nil, fmt.Errorf("train: %d members with a hidden layer cannot be merged; train one", n)
+	}
 	for k := range n {
 		mo := o
 		if k > 0 {
