@@ -120,11 +120,11 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 		return fmt.Errorf("wakeword train: --hidden %d out of range [0, 64]", *hidden)
 	}
 	r.Train.Arch.Hidden = *hidden
-	if *channels != 0 && (*channels < 8 || *channels > 64) {
-		return fmt.Errorf("wakeword train: --channels %d out of range [8, 64]", *channels)
-	}
-	if *channels != 0 {
-		r.Train.Arch.Channels = []int{*channels, *channels, *channels}
+	if c := *channels; c != 0 {
+		if c < 8 || c > 64 {
+			return fmt.Errorf("wakeword train: --channels %d out of range [8, 64]", c)
+		}
+		r.Train.Arch.Channels = []int{c, c, c}
 	}
 	if *rounds < 1 || *rounds > 8 {
 		return fmt.Errorf("wakeword train: --rounds %d out of range [1, 8]", *rounds)
