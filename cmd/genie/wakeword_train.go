@@ -8,6 +8,8 @@ import (
 	"io"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +23,35 @@ func init() {
 		summary: `train a wake-word model from text with local TTS voices: train "hey genie"`,
 		run:     runWakewordTrain,
 	})
+}
+
+// parseKernels reads --kernels: 1..8 comma-separated kernel sizes of 1..32
+// frames. The architecture's own checks (train.NewNet) decide whether they fit
+// the window and stream.
+func parseKernels(s string) ([]int, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) > 8 {
+		return nil, fmt.Errorf("%d layers, at most 8", len(parts))
+	}
+	ks := make([]int, len(parts))
+	for i, p := range parts {
+		k, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || k < 1 || k > 32 {
+			return nil, fmt.Errorf("layer %d: kernel %q is not a whole number of frames in [1, 32]", i+1, p)
+		}
+		ks[i] = k
+	}
+	return ks, nil
+}
+
+// withKernels returns a with one conv layer per kernel size: the first at the
+// streaming stride, the rest at stride 1, every one as wide as a's first.
+func withKernels(a train.Arch, ks []int) train.Arch {
+	a.Kernels = slices.Clone(ks)
+	a.Strides = slices.Repeat([]int{1}, len(ks))
+	a.Strides[0] = a.Stride
+	a.Channels = slices.Repeat([]int{a.Channels[0]}, len(ks))
+	return a
 }
 
 // runWakewordTrain is `genie wakeword train [flags] "phrase"`.
@@ -41,6 +72,7 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 	talker := fs.Float64("talker", 0, "share of training windows with one more quiet talker (10-30 dB below the speech) besides their background; 0 for none")
 	phraseBabble := fs.Float64("phrase-babble", 0, "share of phrase and near-miss training windows over babble at 5-15 dB SNR; 0 for none")
 	channels := fs.Int("channels", 0, "channels of every conv layer, 8..64 (0 keeps the default 32; 48 makes a 49 KB model)")
+	kernels := fs.String("kernels", "", "comma-separated kernel sizes (frames) of the conv layers, one per layer: the first at the streaming stride 3, the rest at stride 1 (empty keeps the default 6,5,5; 6,5,5,5,5 doubles the receptive field to 540 ms)")
 	hidden := fs.Int("hidden", 0, "ReLU units of a dense layer between the conv stack and the output unit, 0..64 (0 for none; 32 adds 26 k parameters, 26 KB)")
 	rounds := fs.Int("rounds", 1, "renderings of the training set, each with its own augmentation draws, cycled epoch by epoch, 1..8 (each adds about 1.5 min, 193 MB of memory and 343 MB of cache)")
 	members := fs.Int("members", 1, "networks trained on the same data with their own seeds and merged into one model (mean logit), 1 or 2; the second doubles the training time and makes a 73 KB model")
@@ -120,11 +152,23 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 		return fmt.Errorf("wakeword train: --hidden %d out of range [0, 64]", *hidden)
 	}
 	r.Train.Arch.Hidden = *hidden
+	if *kernels != "" {
+		ks, err := parseKernels(*kernels)
+		if err != nil {
+			return fmt.Errorf("wakeword train: --kernels %q: %w", *kernels, err)
+		}
+		r.Train.Arch = withKernels(r.Train.Arch, ks)
+	}
 	if c := *channels; c != 0 {
 		if c < 8 || c > 64 {
 			return fmt.Errorf("wakeword train: --channels %d out of range [8, 64]", c)
 		}
-		r.Train.Arch.Channels = []int{c, c, c}
+		r.Train.Arch.Channels = slices.Repeat([]int{c}, len(r.Train.Arch.Kernels))
+	}
+	// A geometry that does not fit the window or cannot stream is refused
+	// here, before minutes of synthesis.
+	if err := r.Train.Arch.Check(); err != nil {
+		return fmt.Errorf("wakeword train: --kernels/--channels: %w", err)
 	}
 	if *rounds < 1 || *rounds > 8 {
 		return fmt.Errorf("wakeword train: --rounds %d out of range [1, 8]", *rounds)

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/genie-voice/genie/wakeword/train"
 )
 
 func TestWakewordTrainRejectsBadArguments(t *testing.T) {
@@ -32,6 +36,11 @@ func TestWakewordTrainRejectsBadArguments(t *testing.T) {
 		{"members_hidden", []string{"--members", "2", "--hidden", "8", "hey genie"}, "--hidden"},
 		{"three_members", []string{"hey genie", "--members", "3"}, "--members"},
 		{"negative_hidden", []string{"hey genie", "--hidden", "-1"}, "--hidden"},
+		{"kernels_not_numbers", []string{"--kernels", "6,five", "hey genie"}, "--kernels"},
+		{"kernels_too_many", []string{"--kernels", "6,3,3,3,3,3,3,3,3", "hey genie"}, "--kernels"},
+		{"kernels_too_large", []string{"--kernels", "6,33", "hey genie"}, "--kernels"},
+		{"kernels_past_window", []string{"--kernels", "6,20,20", "hey genie"}, "--kernels"},
+		{"kernels_unstreamable", []string{"--kernels", "5,5,5", "hey genie"}, "--kernels"},
 		{"no_rounds", []string{"--rounds", "0", "hey genie"}, "--rounds"},
 		{"too_many_rounds", []string{"hey genie", "--rounds", "9"}, "--rounds"},
 		{"bad_focal", []string{"--focal", "6", "hey genie"}, "--focal"},
@@ -48,5 +57,37 @@ func TestWakewordTrainRejectsBadArguments(t *testing.T) {
 				t.Errorf("error %v, want one mentioning %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestWithKernels(t *testing.T) {
+	for _, tc := range []struct {
+		flag   string
+		params int // 32 channels: conv weights and biases, then the output unit over the final frames
+	}{
+		{"6,5,5", 18849},
+		{"6,5,5,5,5", (32*6*40 + 32) + 4*(32*5*32+32) + 18*32 + 1},
+		{"9, 9", (32*9*40 + 32) + (32*9*32 + 32) + 25*32 + 1},
+	} {
+		t.Run(tc.flag, func(t *testing.T) {
+			ks, err := parseKernels(tc.flag)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := withKernels(train.DefaultArch, ks)
+			n, err := train.NewNet(a, rand.New(rand.NewPCG(1, 2)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n.NumParams() != tc.params {
+				t.Errorf("%d parameters, want %d", n.NumParams(), tc.params)
+			}
+			if a.Strides[0] != a.Stride || len(a.Strides) != len(ks) || len(a.Channels) != len(ks) {
+				t.Errorf("arch %+v", a)
+			}
+		})
+	}
+	if !slices.Equal(train.DefaultArch.Kernels, []int{6, 5, 5}) {
+		t.Errorf("withKernels changed DefaultArch: %v", train.DefaultArch.Kernels)
 	}
 }

@@ -168,6 +168,8 @@ func TestExportStreamsLikeFloatNet(t *testing.T) {
 		{"default_hidden_recording", withHidden(DefaultArch, 32), true, 0},
 		{"default_recording", DefaultArch, true, 0},
 		{"two_members_recording", DefaultArch, true, 2},
+		// `genie wakeword train --kernels 6,5,5,5,5`: five layers.
+		{"five_layers_recording", Arch{Window: 105, Stride: 3, Channels: []int{32, 32, 32, 32, 32}, Kernels: []int{6, 5, 5, 5, 5}, Strides: []int{3, 1, 1, 1, 1}}, true, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := tc.arch

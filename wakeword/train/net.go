@@ -148,6 +148,13 @@ func newShape(a Arch) (*Net, error) {
 	return n, nil
 }
 
+// Check reports whether a is a geometry NewNet accepts: the layers fit the
+// window and Export can stream them.
+func (a Arch) Check() error {
+	_, err := newShape(a)
+	return err
+}
+
 // streamable checks the geometry Export's per-layer streaming needs; newShape
 // has checked that the layers fit the window.
 func (a Arch) streamable() error {
