@@ -50,19 +50,30 @@ type PoolOpts struct {
 	// join the training split, each on one base voice, speaking as many
 	// phrases as a training espeak-ng voice.
 	RandomVariants int
-	SpeechPar      [3]int // paragraphs of ordinary speech per split
-	Seed           uint64
-	Workers        int
-	Tmp            string
-	Progress       func(done, total int)
+	// RHVoice adds RHVoice's English voices (rhvoiceVoices), when
+	// installed: five train, slt validates.
+	RHVoice   bool
+	SpeechPar [3]int // paragraphs of ordinary speech per split
+	Seed      uint64
+	Workers   int
+	Tmp       string
+	Progress  func(done, total int)
 }
 
 // PoolVoices returns the voices BuildPools speaks with: the machine's
-// (Voices) and o.RandomVariants random training speakers.
+// (Voices), RHVoice's with o.RHVoice, and o.RandomVariants random training
+// speakers.
 func PoolVoices(ctx context.Context, o PoolOpts) ([]Voice, error) {
 	vs, err := Voices(ctx, o.Lang)
 	if err != nil {
 		return nil, err
+	}
+	if o.RHVoice {
+		rh := rhVoices(o.Lang)
+		if len(rh) == 0 {
+			return nil, fmt.Errorf("train: no RHVoice voices for language %q (apt-get install rhvoice rhvoice-english, from Debian's non-free)", o.Lang)
+		}
+		vs = append(vs, rh...)
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, 0x7a11e5))
 	return append(vs, randomVariantVoices(o.Lang, o.Seed, o.RandomVariants, rng)...), nil

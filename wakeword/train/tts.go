@@ -43,7 +43,7 @@ func (s Split) String() string {
 
 // Voice is one local text-to-speech voice.
 type Voice struct {
-	Engine string // "espeak-ng", "flite" or "festival"
+	Engine string // "espeak-ng", "flite", "festival" or "rhvoice"
 	Name   string // e.g. "en-us+m3", "mb-us1", "slt", "ked_diphone"
 	Split  Split
 	// Accent is the orthography ("cs", "it", "fi", "ru", "hi", "ca") English
@@ -85,6 +85,16 @@ var fliteVoices = map[string][]string{"en": {"kal", "kal16", "awb", "rms", "slt"
 // the slt speaker through an HMM synthesiser).
 var festivalVoices = map[string][]string{"en": {"kal_diphone", "ked_diphone", "cmu_us_slt_arctic_hts"}}
 
+// rhvoiceVoices are RHVoice's English voices (Debian non-free: rhvoice,
+// rhvoice-english), used with PoolOpts.RHVoice. They are HTS statistical
+// parametric voices, a family no other engine here has: four CMU ARCTIC
+// speakers (alan, bdl, clb, slt) and two of RHVoice's own who speak English
+// with a Russian accent (evgeniy-eng, lyubov).
+var rhvoiceVoices = map[string][]string{"en": {"alan", "bdl", "clb", "slt", "evgeniy-eng", "lyubov"}}
+
+// rhvoiceDir is where Debian installs RHVoice voices, as <dir>/<voice>.
+const rhvoiceDir = "/usr/share/RHVoice/voices"
+
 // festivalDir is where Debian installs festvox voices, as <dir>/<lang>/<voice>.
 const festivalDir = "/usr/share/festival/voices"
 
@@ -100,6 +110,8 @@ var speaker = map[string]string{
 var fixedSplit = map[string]Split{
 	"mb-us1": SplitTrain, "mb-us2": SplitTest, "mb-us3": SplitTrain, "mb-en1": SplitVal,
 	"kal": SplitTrain, "awb": SplitTrain, "rms": SplitTest, "slt": SplitVal, "ked": SplitTrain,
+	// RHVoice's: slt validates with flite's and festival's renderings of her.
+	"alan": SplitTrain, "bdl": SplitTrain, "clb": SplitTrain, "evgeniy-eng": SplitTrain, "lyubov": SplitTrain,
 }
 
 // canonLang maps the language names the trainer accepts to the inventory's:
@@ -195,6 +207,21 @@ func Voices(ctx context.Context, lang string) ([]Voice, error) {
 	return vs, nil
 }
 
+// rhVoices returns RHVoice's installed voices of lang (see rhvoiceVoices),
+// split by speaker; none when RHVoice-test is missing.
+func rhVoices(lang string) []Voice {
+	if _, err := exec.LookPath("RHVoice-test"); err != nil {
+		return nil
+	}
+	var vs []Voice
+	for _, n := range rhvoiceVoices[canonLang(lang)] {
+		if _, err := os.Stat(filepath.Join(rhvoiceDir, n)); err == nil {
+			vs = append(vs, otherVoice("rhvoice", n))
+		}
+	}
+	return vs
+}
+
 // festivalInstalled reports whether the festvox voice name is installed.
 func festivalInstalled(name string) bool {
 	m, _ := filepath.Glob(filepath.Join(festivalDir, "*", name))
@@ -249,6 +276,16 @@ func synthCmd(ctx context.Context, v Voice, text string, o SynthOpts, path strin
 		cmd := festivalCmd(ctx, "text2wave", args...)
 		cmd.Stdin = strings.NewReader(text)
 		return cmd, nil
+	case "rhvoice":
+		if !knownVoice(rhvoiceVoices, v.Name) {
+			return nil, fmt.Errorf("train: unknown rhvoice voice %q", v.Name)
+		}
+		// -r and -t are percentages of the voice's own rate and pitch;
+		// RHVoice clamps the rate to 50..200.
+		cmd := exec.CommandContext(ctx, "RHVoice-test", "-p", v.Name, "-R", strconv.Itoa(audio.SampleRate),
+			"-r", o.ratePercent(), "-t", o.pitchPercent(), "-o", path)
+		cmd.Stdin = strings.NewReader(text)
+		return cmd, nil
 	}
 	return nil, fmt.Errorf("train: unknown TTS engine %q", v.Engine)
 }
@@ -271,6 +308,11 @@ func (o SynthOpts) f0Std() string {
 	}
 	return fmtf(10+0.4*float64(o.Range), 0)
 }
+
+// Prosody as RHVoice takes it: Speed as a rate in percent of 175 words per
+// minute (espeak-ng's default), Pitch as 70..129 % of the voice's pitch.
+func (o SynthOpts) ratePercent() string  { return strconv.Itoa(100 * max(o.Speed, 60) / 175) }
+func (o SynthOpts) pitchPercent() string { return strconv.Itoa(70 + 6*o.Pitch/10) }
 
 func knownVoice(inv map[string][]string, name string) bool {
 	for _, l := range inv {

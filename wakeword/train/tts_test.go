@@ -2,8 +2,11 @@ package train
 
 import (
 	"context"
+	"maps"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,11 +33,17 @@ func skipUnlessCI(t *testing.T, why string) {
 // installed reports why v cannot be used on this machine, or "".
 func installed(v Voice) string {
 	tool := v.Engine
-	if tool == "festival" {
+	switch tool {
+	case "festival":
 		tool = "text2wave"
+	case "rhvoice":
+		tool = "RHVoice-test"
 	}
 	if _, err := exec.LookPath(tool); err != nil {
 		return tool + " not installed"
+	}
+	if v.Engine == "rhvoice" && len(rhVoices("en")) == 0 {
+		return "no RHVoice English voice installed (apt-get install rhvoice-english)"
 	}
 	if v.Engine == "festival" && !festivalInstalled(v.Name) {
 		return "festival voice " + v.Name + " not installed (apt-get install festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts " + AccentPackages + ")"
@@ -47,16 +56,25 @@ func TestSynthesizeEachEngine(t *testing.T) {
 	for _, tc := range []struct {
 		v    Voice
 		text string
+		// nonFree voices come from Debian's non-free component, which a
+		// stock image (and CI) does not list: the test skips without them
+		// even under CI=true, as training does.
+		nonFree bool
 	}{
-		{Voice{Engine: "espeak-ng", Name: "en-us"}, "hey genie"},
-		{Voice{Engine: "espeak-ng", Name: "cmn-latn-pinyin"}, "小精灵"},
-		{Voice{Engine: "flite", Name: "rms"}, "hey genie"},
-		{Voice{Engine: "festival", Name: "kal_diphone"}, "hey genie"},
-		{Voice{Engine: "festival", Name: "ked_diphone"}, "hey genie"},
-		{Voice{Engine: "festival", Name: "cmu_us_slt_arctic_hts"}, "hey genie"},
+		{Voice{Engine: "espeak-ng", Name: "en-us"}, "hey genie", false},
+		{Voice{Engine: "espeak-ng", Name: "cmn-latn-pinyin"}, "小精灵", false},
+		{Voice{Engine: "flite", Name: "rms"}, "hey genie", false},
+		{Voice{Engine: "festival", Name: "kal_diphone"}, "hey genie", false},
+		{Voice{Engine: "festival", Name: "ked_diphone"}, "hey genie", false},
+		{Voice{Engine: "festival", Name: "cmu_us_slt_arctic_hts"}, "hey genie", false},
+		{Voice{Engine: "rhvoice", Name: "bdl"}, "hey genie", true},
+		{Voice{Engine: "rhvoice", Name: "lyubov"}, "hey genie", true},
 	} {
 		t.Run(tc.v.Engine+"_"+tc.v.Name, func(t *testing.T) {
 			if why := installed(tc.v); why != "" {
+				if tc.nonFree {
+					t.Skip(why)
+				}
 				skipUnlessCI(t, why)
 			}
 			var durs []time.Duration
@@ -93,6 +111,7 @@ func TestSynthesizeRejectsUnknownVoices(t *testing.T) {
 		{Voice{Engine: "flite", Name: "nosuch"}, `unknown flite voice "nosuch"`},
 		{Voice{Engine: "festival", Name: "nosuch"}, `unknown festival voice "nosuch"`},
 		{Voice{Engine: "festival", Name: "kal_diphone)(system \"true\""}, `unknown festival voice`},
+		{Voice{Engine: "rhvoice", Name: "nosuch"}, `unknown rhvoice voice "nosuch"`},
 	} {
 		_, err := Synthesize(context.Background(), tc.v, "hey genie", SynthOpts{Speed: 175, Pitch: 50}, t.TempDir())
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "train: ") {
@@ -131,6 +150,54 @@ func TestVoicesSplitBySpeaker(t *testing.T) {
 	if _, err := Voices(context.Background(), "xx"); err == nil || !strings.Contains(err.Error(), `"xx"`) {
 		t.Errorf("Voices(xx): error %v", err)
 	}
+}
+
+// TestPoolVoicesRHVoice checks that PoolOpts.RHVoice adds RHVoice's speakers
+// in their splits, and that asking for them without RHVoice is an error
+// naming the packages, not a run without them.
+func TestPoolVoicesRHVoice(t *testing.T) {
+	needTool(t, "espeak-ng")
+	ctx := context.Background()
+	base, err := PoolVoices(ctx, PoolOpts{Lang: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.ContainsFunc(base, func(v Voice) bool { return v.Engine == "rhvoice" }) {
+		t.Errorf("rhvoice voices without PoolOpts.RHVoice")
+	}
+	t.Run("installed", func(t *testing.T) {
+		if why := installed(Voice{Engine: "rhvoice"}); why != "" {
+			t.Skip(why) // non-free: see TestSynthesizeEachEngine
+		}
+		vs, err := PoolVoices(ctx, PoolOpts{Lang: "en", RHVoice: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		added := map[string]Split{}
+		for _, v := range vs[len(base):] {
+			added[v.Name] = v.Split
+		}
+		want := map[string]Split{"alan": SplitTrain, "bdl": SplitTrain, "clb": SplitTrain, "slt": SplitVal, "evgeniy-eng": SplitTrain, "lyubov": SplitTrain}
+		if !maps.Equal(added, want) {
+			t.Errorf("added voices %v, want %v", added, want)
+		}
+		if !slices.Equal(vs[:len(base)], base) {
+			t.Errorf("the other voices changed")
+		}
+	})
+	t.Run("missing", func(t *testing.T) {
+		// A PATH with espeak-ng only.
+		dir := t.TempDir()
+		espeak, _ := exec.LookPath("espeak-ng")
+		if err := os.Symlink(espeak, filepath.Join(dir, "espeak-ng")); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("PATH", dir)
+		_, err := PoolVoices(ctx, PoolOpts{Lang: "en", RHVoice: true})
+		if err == nil || !strings.Contains(err.Error(), "rhvoice-english") {
+			t.Errorf("error %v, want one naming the package", err)
+		}
+	})
 }
 
 // TestMandarinVoicesSpeakMandarin checks that the Mandarin voices turn hanzi
