@@ -151,6 +151,10 @@ func streamScores(t testing.TB, model []byte, seq []int8, stride int) []float64 
 // 0.2 for the logits of spread 2 used here, up to 0.05 in probability where
 // the sigmoid is steepest (slope 1/4 at p = 0.5). The output is also a
 // multiple of 1/256. Measured: max 0.017–0.052, mean 0.005–0.012.
+// fiveLayers is DefaultArch with five layers: `genie wakeword train --kernels
+// 6,5,5,5,5`.
+var fiveLayers = Arch{Window: 105, Stride: 3, Channels: []int{32, 32, 32, 32, 32}, Kernels: []int{6, 5, 5, 5, 5}, Strides: []int{3, 1, 1, 1, 1}}
+
 func TestExportStreamsLikeFloatNet(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -169,7 +173,7 @@ func TestExportStreamsLikeFloatNet(t *testing.T) {
 		{"default_recording", DefaultArch, true, 0},
 		{"two_members_recording", DefaultArch, true, 2},
 		// `genie wakeword train --kernels 6,5,5,5,5`: five layers.
-		{"five_layers_recording", Arch{Window: 105, Stride: 3, Channels: []int{32, 32, 32, 32, 32}, Kernels: []int{6, 5, 5, 5, 5}, Strides: []int{3, 1, 1, 1, 1}}, true, 0},
+		{"five_layers_recording", fiveLayers, true, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := tc.arch
@@ -387,7 +391,8 @@ func exportedMembersEngine(tb testing.TB, a Arch, members int, export func(*Net,
 // DefaultArch in the wakeword engine (an inference every third frame), set up
 // as models.BenchmarkHeyGenieFrame: streaming as Export writes it, the
 // whole-window export genie used before for comparison, and streaming with
-// 32 hidden units (--hidden 32).
+// 32 hidden units (--hidden 32), two merged members (--members 2) and five
+// layers (--kernels 6,5,5,5,5).
 func BenchmarkExportedEngineFrame(b *testing.B) {
 	for _, bc := range []struct {
 		name    string
@@ -399,6 +404,7 @@ func BenchmarkExportedEngineFrame(b *testing.B) {
 		{"whole_window", DefaultArch, 1, exportWholeWindow},
 		{"streaming_hidden_32", withHidden(DefaultArch, 32), 1, Export},
 		{"streaming_two_members", DefaultArch, 2, Export},
+		{"streaming_five_layers", fiveLayers, 1, Export},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			eng := exportedMembersEngine(b, bc.arch, bc.members, bc.export)
@@ -419,12 +425,12 @@ func TestExportedFrameAllocatesNothing(t *testing.T) {
 	for _, tc := range []struct {
 		arch    Arch
 		members int
-	}{{DefaultArch, 1}, {withHidden(DefaultArch, 32), 1}, {DefaultArch, 2}} {
+	}{{DefaultArch, 1}, {withHidden(DefaultArch, 32), 1}, {DefaultArch, 2}, {fiveLayers, 1}} {
 		eng := exportedMembersEngine(t, tc.arch, tc.members, Export)
 		var f wakeword.Frame
 		dst := make([]wakeword.Detection, 0, 4)
 		if n := testing.AllocsPerRun(300, func() { dst = eng.Process(&f, dst[:0]) }); n != 0 {
-			t.Errorf("%d hidden units, %d members: %v allocations per frame", tc.arch.Hidden, tc.members, n)
+			t.Errorf("%d layers, %d hidden units, %d members: %v allocations per frame", len(tc.arch.Kernels), tc.arch.Hidden, tc.members, n)
 		}
 	}
 }
