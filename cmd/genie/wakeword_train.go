@@ -26,8 +26,7 @@ func init() {
 }
 
 // parseKernels reads --kernels: 1..8 comma-separated kernel sizes of 1..32
-// frames. The architecture's own checks (train.NewNet) decide whether they fit
-// the window and stream.
+// frames. Arch.Check then decides whether they fit the window and stream.
 func parseKernels(s string) ([]int, error) {
 	parts := strings.Split(s, ",")
 	if len(parts) > 8 {
