@@ -41,6 +41,7 @@ func TestWakewordTrainRejectsBadArguments(t *testing.T) {
 		{"kernels_too_large", []string{"--kernels", "6,33", "hey genie"}, "--kernels"},
 		{"kernels_past_window", []string{"--kernels", "6,20,20", "hey genie"}, "--kernels"},
 		{"kernels_unstreamable", []string{"--kernels", "5,5,5", "hey genie"}, "--kernels"},
+		{"bad_rhvoice", []string{"--rhvoice", "yes", "hey genie"}, "--rhvoice"},
 		{"no_rounds", []string{"--rounds", "0", "hey genie"}, "--rounds"},
 		{"too_many_rounds", []string{"hey genie", "--rounds", "9"}, "--rounds"},
 		{"bad_focal", []string{"--focal", "6", "hey genie"}, "--focal"},

@@ -50,9 +50,10 @@ type PoolOpts struct {
 	// join the training split, each on one base voice, speaking as many
 	// phrases as a training espeak-ng voice.
 	RandomVariants int
-	// RHVoice adds RHVoice's English voices (rhvoiceVoices), when
-	// installed: five train, slt validates.
-	RHVoice   bool
+	// RHVoice adds RHVoice's English voices: RHVoiceAll the six (five
+	// train, slt validates; evgeniy-eng and lyubov are non-commercial),
+	// RHVoiceLGPL the four LGPL-2.1+ ones; "" none.
+	RHVoice   string
 	SpeechPar [3]int // paragraphs of ordinary speech per split
 	Seed      uint64
 	Workers   int
@@ -61,19 +62,23 @@ type PoolOpts struct {
 }
 
 // PoolVoices returns the voices BuildPools speaks with: the machine's
-// (Voices), RHVoice's with o.RHVoice, and o.RandomVariants random training
+// (Voices), RHVoice's in the set o.RHVoice names, and o.RandomVariants random training
 // speakers.
 func PoolVoices(ctx context.Context, o PoolOpts) ([]Voice, error) {
 	vs, err := Voices(ctx, o.Lang)
 	if err != nil {
 		return nil, err
 	}
-	if o.RHVoice {
-		rh := rhVoices(o.Lang)
+	switch o.RHVoice {
+	case "":
+	case RHVoiceAll, RHVoiceLGPL:
+		rh := rhVoices(o.Lang, o.RHVoice)
 		if len(rh) == 0 {
 			return nil, fmt.Errorf("train: no RHVoice voices for language %q (apt-get install rhvoice rhvoice-english, from Debian's non-free)", o.Lang)
 		}
 		vs = append(vs, rh...)
+	default:
+		return nil, fmt.Errorf("train: RHVoice voice set %q, want %q or %q", o.RHVoice, RHVoiceAll, RHVoiceLGPL)
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, 0x7a11e5))
 	return append(vs, randomVariantVoices(o.Lang, o.Seed, o.RandomVariants, rng)...), nil

@@ -11,8 +11,9 @@
 // belongs to one split for every accent. PoolOpts.RandomVariants (`genie
 // wakeword train --random-voices N`, off by default) adds N training speakers
 // drawn at random from espeak-ng's variant parameters (RandomVariant).
-// PoolOpts.RHVoice (`--rhvoice`, off by default) adds RHVoice's English HTS
-// voices (Debian non-free).
+// PoolOpts.RHVoice (`--rhvoice all|lgpl`, off by default) adds RHVoice's
+// English HTS voices (Debian non-free; two of the six are licensed for
+// non-commercial use only).
 //
 // Augmentation (Go): speed perturbation, synthetic room reverberation
 // (exponentially decaying sparse impulse responses), white/pink/brown noise,

@@ -92,6 +92,18 @@ var festivalVoices = map[string][]string{"en": {"kal_diphone", "ked_diphone", "c
 // with a Russian accent (evgeniy-eng, lyubov).
 var rhvoiceVoices = map[string][]string{"en": {"alan", "bdl", "clb", "slt", "evgeniy-eng", "lyubov"}}
 
+// rhvoiceNonCommercial are the rhvoiceVoices licensed CC BY-NC-ND 4.0
+// (/usr/share/doc/rhvoice-english/copyright); the others are LGPL-2.1+ like
+// RHVoice itself. A model trained on their speech may be bound by their
+// terms, so RHVoiceLGPL leaves them out.
+var rhvoiceNonCommercial = []string{"evgeniy-eng", "lyubov"}
+
+// The RHVoice voice sets PoolOpts.RHVoice names.
+const (
+	RHVoiceAll  = "all"  // all six English voices, two of them non-commercial
+	RHVoiceLGPL = "lgpl" // the four LGPL-2.1+ voices: alan, bdl, clb, slt
+)
+
 // rhvoiceDir is where Debian installs RHVoice voices, as <dir>/<voice>.
 const rhvoiceDir = "/usr/share/RHVoice/voices"
 
@@ -207,14 +219,18 @@ func Voices(ctx context.Context, lang string) ([]Voice, error) {
 	return vs, nil
 }
 
-// rhVoices returns RHVoice's installed voices of lang (see rhvoiceVoices),
-// split by speaker; none when RHVoice-test is missing.
-func rhVoices(lang string) []Voice {
+// rhVoices returns RHVoice's installed voices of lang in set (RHVoiceAll or
+// RHVoiceLGPL; see rhvoiceVoices), split by speaker; none when RHVoice-test
+// is missing.
+func rhVoices(lang, set string) []Voice {
 	if _, err := exec.LookPath("RHVoice-test"); err != nil {
 		return nil
 	}
 	var vs []Voice
 	for _, n := range rhvoiceVoices[canonLang(lang)] {
+		if set == RHVoiceLGPL && slices.Contains(rhvoiceNonCommercial, n) {
+			continue
+		}
 		if _, err := os.Stat(filepath.Join(rhvoiceDir, n)); err == nil {
 			vs = append(vs, otherVoice("rhvoice", n))
 		}

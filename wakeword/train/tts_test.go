@@ -42,7 +42,7 @@ func installed(v Voice) string {
 	if _, err := exec.LookPath(tool); err != nil {
 		return tool + " not installed"
 	}
-	if v.Engine == "rhvoice" && len(rhVoices("en")) == 0 {
+	if v.Engine == "rhvoice" && len(rhVoices("en", RHVoiceAll)) == 0 {
 		return "no RHVoice English voice installed (apt-get install rhvoice-english)"
 	}
 	if v.Engine == "festival" && !festivalInstalled(v.Name) {
@@ -169,20 +169,34 @@ func TestPoolVoicesRHVoice(t *testing.T) {
 		if why := installed(Voice{Engine: "rhvoice"}); why != "" {
 			t.Skip(why) // non-free: see TestSynthesizeEachEngine
 		}
-		vs, err := PoolVoices(ctx, PoolOpts{Lang: "en", RHVoice: true})
-		if err != nil {
-			t.Fatal(err)
+		for _, tc := range []struct {
+			set  string
+			want map[string]Split
+		}{
+			{RHVoiceAll, map[string]Split{"alan": SplitTrain, "bdl": SplitTrain, "clb": SplitTrain, "slt": SplitVal, "evgeniy-eng": SplitTrain, "lyubov": SplitTrain}},
+			// Without the two CC BY-NC-ND voices.
+			{RHVoiceLGPL, map[string]Split{"alan": SplitTrain, "bdl": SplitTrain, "clb": SplitTrain, "slt": SplitVal}},
+		} {
+			vs, err := PoolVoices(ctx, PoolOpts{Lang: "en", RHVoice: tc.set})
+			if err != nil {
+				t.Fatal(err)
+			}
+			added := map[string]Split{}
+			for _, v := range vs[len(base):] {
+				added[v.Name] = v.Split
+			}
+			if !maps.Equal(added, tc.want) {
+				t.Errorf("%s: added voices %v, want %v", tc.set, added, tc.want)
+			}
+			if !slices.Equal(vs[:len(base)], base) {
+				t.Errorf("%s: the other voices changed", tc.set)
+			}
 		}
-		added := map[string]Split{}
-		for _, v := range vs[len(base):] {
-			added[v.Name] = v.Split
-		}
-		want := map[string]Split{"alan": SplitTrain, "bdl": SplitTrain, "clb": SplitTrain, "slt": SplitVal, "evgeniy-eng": SplitTrain, "lyubov": SplitTrain}
-		if !maps.Equal(added, want) {
-			t.Errorf("added voices %v, want %v", added, want)
-		}
-		if !slices.Equal(vs[:len(base)], base) {
-			t.Errorf("the other voices changed")
+	})
+	t.Run("unknown_set", func(t *testing.T) {
+		_, err := PoolVoices(ctx, PoolOpts{Lang: "en", RHVoice: "yes"})
+		if err == nil || !strings.Contains(err.Error(), `"yes"`) {
+			t.Errorf("error %v, want one naming the set", err)
 		}
 	})
 	t.Run("missing", func(t *testing.T) {
@@ -193,7 +207,7 @@ func TestPoolVoicesRHVoice(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Setenv("PATH", dir)
-		_, err := PoolVoices(ctx, PoolOpts{Lang: "en", RHVoice: true})
+		_, err := PoolVoices(ctx, PoolOpts{Lang: "en", RHVoice: RHVoiceAll})
 		if err == nil || !strings.Contains(err.Error(), "rhvoice-english") {
 			t.Errorf("error %v, want one naming the package", err)
 		}
