@@ -71,7 +71,7 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 	talker := fs.Float64("talker", 0, "share of training windows with one more quiet talker (10-30 dB below the speech) besides their background; 0 for none")
 	phraseBabble := fs.Float64("phrase-babble", 0, "share of phrase and near-miss training windows over babble at 5-15 dB SNR; 0 for none")
 	channels := fs.Int("channels", 0, "channels of every conv layer, 8..64 (0 keeps the default 32; 48 makes a 49 KB model)")
-	kernels := fs.String("kernels", "", "comma-separated kernel sizes (frames) of the conv layers, one per layer: the first at the streaming stride 3, the rest at stride 1 (empty keeps the default 6,5,5; 6,5,5,5,5 doubles the receptive field to 540 ms)")
+	kernels := fs.String("kernels", "", "comma-separated kernel sizes (frames) of the conv layers, one per layer: the first at the streaming stride 3, the rest at stride 1 (empty keeps the default 6,5,5; 6,5,5,5,5 widens the receptive field from 300 to 540 ms)")
 	hidden := fs.Int("hidden", 0, "ReLU units of a dense layer between the conv stack and the output unit, 0..64 (0 for none; 32 adds 26 k parameters, 26 KB)")
 	rounds := fs.Int("rounds", 1, "renderings of the training set, each with its own augmentation draws, cycled epoch by epoch, 1..8 (each adds about 1.5 min, 193 MB of memory and 343 MB of cache)")
 	members := fs.Int("members", 1, "networks trained on the same data with their own seeds and merged into one model (mean logit), 1 or 2; the second doubles the training time and makes a 73 KB model")
