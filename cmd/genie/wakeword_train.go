@@ -77,7 +77,7 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 	members := fs.Int("members", 1, "networks trained on the same data with their own seeds and merged into one model (mean logit), 1 or 2; the second doubles the training time and makes a 73 KB model")
 	focal := fs.Float64("focal", 0, "focusing exponent of a focal loss, 0..5 (0 keeps binary cross-entropy)")
 	colourShare := fs.Float64("colour", 0, "share of spoken training clips given another spectral balance (shelves and a peak, as voices and microphones differ); 0 for none")
-	rhvoice := fs.String("rhvoice", "", `add RHVoice's English voices (apt-get install rhvoice rhvoice-english, Debian non-free): "all" for six, of which evgeniy-eng and lyubov are CC BY-NC-ND 4.0 (non-commercial use only); "lgpl" for the four LGPL-2.1+ ones`)
+	rhvoice := fs.String("rhvoice", "", `add RHVoice's English voices (apt-get install rhvoice rhvoice-english, Debian non-free): "all" for six, of which evgeniy-eng and lyubov are CC BY-NC-ND 4.0 (non-commercial use only); "lgpl" for the four LGPL-2.1+ ones; "lgpl-accents" for those four and nine LGPL-2.1+ Russian, Ukrainian, Kyrgyz and Esperanto voices reading respelled English (also apt-get install `+train.RHVoiceAccentPackages+`)`)
 	randomVoices := fs.Int("random-voices", train.DefaultRecipe("").Pools.RandomVariants, "random espeak-ng speakers (drawn formants, pitch, breath, echo) added to the training voices; 0 for none")
 	test := fs.Bool("test", true, "evaluate on held-out test voices (about 1 h of negative audio) and record it in the manifest")
 	fs.Usage = func() {
@@ -120,8 +120,8 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 		return fmt.Errorf("wakeword train: --random-voices %d out of range [0, 10000]", *randomVoices)
 	}
 	r.Pools.RandomVariants = *randomVoices
-	if *rhvoice != "" && *rhvoice != train.RHVoiceAll && *rhvoice != train.RHVoiceLGPL {
-		return fmt.Errorf("wakeword train: --rhvoice %q: want %q or %q", *rhvoice, train.RHVoiceAll, train.RHVoiceLGPL)
+	if *rhvoice != "" && !slices.Contains(train.RHVoiceSets, *rhvoice) {
+		return fmt.Errorf("wakeword train: --rhvoice %q: want one of %q", *rhvoice, train.RHVoiceSets)
 	}
 	r.Pools.RHVoice = *rhvoice
 	if *colourShare < 0 || *colourShare > 1 {

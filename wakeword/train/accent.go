@@ -47,6 +47,30 @@ var accentVoices = []accentVoice{
 	{"upc_ca_ona_hts", "ca", "ona", SplitTrain},     // festvox-ca-ona-hts, female, HMM synthesis
 }
 
+// rhvoiceAccentVoices are RHVoice's LGPL-2.1+ voices of other languages
+// (Debian non-free: rhvoice-russian, rhvoice-ukrainian, rhvoice-kyrgyz,
+// rhvoice-esperanto; /usr/share/doc/rhvoice-english/copyright), used with
+// PoolOpts.RHVoice = RHVoiceAccents. Like the festival voices above they read
+// English respelled in their own orthography, but they are HTS voices of
+// adult speakers recorded for RHVoice, a kind of accented English no other
+// engine here has. RHVoice's other voices of these languages are licensed
+// for non-commercial use only and are left out. All nine train: the test
+// split keeps its voices, and validation has accented speakers already.
+var rhvoiceAccentVoices = []accentVoice{
+	{"aleksandr", "ru", "aleksandr", SplitTrain}, // rhvoice-russian, male
+	{"anna", "ru", "anna", SplitTrain},           // rhvoice-russian, female
+	{"elena", "ru", "elena", SplitTrain},         // rhvoice-russian, female
+	{"irina", "ru", "irina", SplitTrain},         // rhvoice-russian, female
+	{"anatol", "uk", "anatol", SplitTrain},       // rhvoice-ukrainian, male
+	{"natalia", "uk", "natalia", SplitTrain},     // rhvoice-ukrainian, female
+	{"azamat", "ky", "azamat", SplitTrain},       // rhvoice-kyrgyz, male
+	{"nazgul", "ky", "nazgul", SplitTrain},       // rhvoice-kyrgyz, female
+	{"spomenka", "eo", "spomenka", SplitTrain},   // rhvoice-esperanto, female
+}
+
+// RHVoiceAccentPackages are the Debian packages of rhvoiceAccentVoices.
+const RHVoiceAccentPackages = "rhvoice-russian rhvoice-ukrainian rhvoice-kyrgyz rhvoice-esperanto"
+
 // AccentPackages are the Debian packages of accentVoices (festival-hi, the
 // Hindi text rules, is only a Recommends of festvox-hi-nsk).
 const AccentPackages = "festvox-czech-dita festvox-czech-krb festvox-czech-machac festvox-czech-ph festvox-itapc16k festvox-italp16k " +
@@ -56,8 +80,14 @@ const AccentPackages = "festvox-czech-dita festvox-czech-krb festvox-czech-macha
 // of accented voices is synthesized again.
 const respellVersion = 1
 
-func accentOf(name string) (accentVoice, bool) {
-	for _, a := range accentVoices {
+// accentOf returns the festival accent voice called name.
+func accentOf(name string) (accentVoice, bool) { return findAccent(accentVoices, name) }
+
+// rhvoiceAccentOf returns the RHVoice accent voice called name.
+func rhvoiceAccentOf(name string) (accentVoice, bool) { return findAccent(rhvoiceAccentVoices, name) }
+
+func findAccent(list []accentVoice, name string) (accentVoice, bool) {
+	for _, a := range list {
 		if a.name == name {
 			return a, true
 		}
@@ -140,6 +170,18 @@ var consonants = map[string]map[string]string{
 	"ru": {"p": "п", "b": "б", "t": "т", "d": "д", "k": "к", "ɡ": "г", "g": "г", "f": "ф", "v": "в", "θ": "с", "ð": "з", "s": "с",
 		"z": "з", "ʃ": "ш", "ʒ": "ж", "tʃ": "ч", "dʒ": "дж", "h": "х", "m": "м", "n": "н", "ŋ": "н", "l": "л", "ɹ": "р", "r": "р",
 		"j": "й", "w": "у", "ʔ": "", "ɾ": "д", "x": "х", "ɬ": "л", "c": "к"},
+	// Ukrainian г is /ɦ/, close to English h; ґ is /g/; в is /w/ after a vowel.
+	"uk": {"p": "п", "b": "б", "t": "т", "d": "д", "k": "к", "ɡ": "ґ", "g": "ґ", "f": "ф", "v": "в", "θ": "с", "ð": "з", "s": "с",
+		"z": "з", "ʃ": "ш", "ʒ": "ж", "tʃ": "ч", "dʒ": "дж", "h": "г", "m": "м", "n": "н", "ŋ": "н", "l": "л", "ɹ": "р", "r": "р",
+		"j": "й", "w": "в", "ʔ": "", "ɾ": "д", "x": "х", "ɬ": "л", "c": "к"},
+	// Kyrgyz ж is /dʒ/ and ң is /ŋ/.
+	"ky": {"p": "п", "b": "б", "t": "т", "d": "д", "k": "к", "ɡ": "г", "g": "г", "f": "ф", "v": "в", "θ": "с", "ð": "з", "s": "с",
+		"z": "з", "ʃ": "ш", "ʒ": "ж", "tʃ": "ч", "dʒ": "ж", "h": "х", "m": "м", "n": "н", "ŋ": "ң", "l": "л", "ɹ": "р", "r": "р",
+		"j": "й", "w": "у", "ʔ": "", "ɾ": "д", "x": "х", "ɬ": "л", "c": "к"},
+	// Esperanto is spelled as it sounds: ĉ ĝ ŝ ĵ ĥ, and ŭ for /w/.
+	"eo": {"p": "p", "b": "b", "t": "t", "d": "d", "k": "k", "ɡ": "g", "g": "g", "f": "f", "v": "v", "θ": "t", "ð": "d", "s": "s",
+		"z": "z", "ʃ": "ŝ", "ʒ": "ĵ", "tʃ": "ĉ", "dʒ": "ĝ", "h": "h", "m": "m", "n": "n", "ŋ": "n", "l": "l", "ɹ": "r", "r": "r",
+		"j": "j", "w": "ŭ", "ʔ": "", "ɾ": "d", "x": "ĥ", "ɬ": "l", "c": "k"},
 	"it": {"p": "p", "b": "b", "t": "t", "d": "d", "k": "c", "ɡ": "g", "g": "g", "f": "f", "v": "v", "θ": "t", "ð": "d", "s": "s",
 		"z": "s", "ʃ": "sci", "ʒ": "gi", "tʃ": "ci", "dʒ": "gi", "h": "", "m": "m", "n": "n", "ŋ": "n", "l": "l", "ɹ": "r", "r": "r",
 		"j": "i", "w": "u", "ʔ": "", "ɾ": "d", "x": "c", "ɬ": "l", "c": "c"},
@@ -154,12 +196,16 @@ var vowels = map[string]map[byte]string{
 	"cs": {'i': "i", 'I': "í", 'e': "e", 'E': "e", 'a': "a", 'A': "á", 'o': "o", 'O': "ó", 'u': "u", 'U': "ú", '@': "e", 'r': "r", 'j': "j", 'w': "u"},
 	"fi": {'i': "i", 'I': "ii", 'e': "e", 'E': "ä", 'a': "a", 'A': "aa", 'o': "o", 'O': "oo", 'u': "u", 'U': "uu", '@': "ö", 'r': "r", 'j': "i", 'w': "u"},
 	"ru": {'i': "и", 'I': "и", 'e': "э", 'E': "э", 'a': "а", 'A': "а", 'o': "о", 'O': "о", 'u': "у", 'U': "у", '@': "а", 'r': "р", 'j': "й", 'w': "у"},
+	"uk": {'i': "і", 'I': "і", 'e': "е", 'E': "е", 'a': "а", 'A': "а", 'o': "о", 'O': "о", 'u': "у", 'U': "у", '@': "а", 'r': "р", 'j': "й", 'w': "в"},
+	"ky": {'i': "и", 'I': "и", 'e': "э", 'E': "э", 'a': "а", 'A': "а", 'o': "о", 'O': "о", 'u': "у", 'U': "у", '@': "а", 'r': "р", 'j': "й", 'w': "у"},
+	"eo": {'i': "i", 'I': "i", 'e': "e", 'E': "e", 'a': "a", 'A': "a", 'o': "o", 'O': "o", 'u': "u", 'U': "u", '@': "e", 'r': "r", 'j': "j", 'w': "ŭ"},
 	"it": {'i': "i", 'I': "i", 'e': "e", 'E': "e", 'a': "a", 'A': "a", 'o': "o", 'O': "o", 'u': "u", 'U': "u", '@': "e", 'r': "r", 'j': "i", 'w': "u"},
 	"ca": {'i': "i", 'I': "i", 'e': "e", 'E': "e", 'a': "a", 'A': "a", 'o': "o", 'O': "o", 'u': "u", 'U': "u", '@': "e", 'r': "r", 'j': "i", 'w': "u"},
 }
 
 // Respell writes English text (as pronounced by espeak-ng's en-us voice) in
-// the orthography lang ("cs", "it", "fi", "ru", "hi" or "ca"), as UTF-8.
+// the orthography lang ("cs", "it", "fi", "ru", "hi", "ca", "uk", "ky" or
+// "eo"), as UTF-8.
 func Respell(ctx context.Context, text, lang string) (string, error) {
 	if _, ok := consonants[lang]; !ok && lang != "hi" {
 		return "", fmt.Errorf("train: no respelling for language %q", lang)
@@ -326,15 +372,16 @@ func spellDevanagari(w []string) string {
 	return b.String()
 }
 
-// voiceText returns text as v reads it: respelled and encoded for an
-// accented voice (Respell, festivalText), unchanged for the others.
+// voiceText returns text as v reads it: respelled for an accented voice
+// (Respell) and, for festival, encoded in the voice's character set
+// (festivalText; RHVoice reads UTF-8); unchanged for the others.
 func voiceText(ctx context.Context, v Voice, text string) (string, error) {
 	if v.Accent == "" {
 		return text, nil
 	}
 	s, err := Respell(ctx, text, v.Accent)
-	if err != nil {
-		return "", err
+	if err != nil || v.Engine != "festival" {
+		return s, err
 	}
 	return festivalText(s, v.Accent)
 }

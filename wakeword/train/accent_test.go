@@ -23,6 +23,12 @@ func TestRespellIPA(t *testing.T) {
 		{"ru", heyGenieIPA, "хэй джини"},
 		{"hi", heyGenieIPA, "हेय जीनि"},
 		{"ca", heyGenieIPA, "ei tgini"},
+		{"uk", heyGenieIPA, "гей джіні"}, // г is /ɦ/, і is /i/
+		{"ky", heyGenieIPA, "хэй жини"},  // ж is /dʒ/
+		{"eo", heyGenieIPA, "hej ĝini"},
+		{"ky", "s_ˈɪ_ŋ ɡ_ˈɪ_ŋ", "сиң гиң"},
+		{"eo", "w_ˈɔː_tʃ ʃ_ˈuː", "ŭoĉ ŝu"},
+		{"uk", "ɡ_ˈoʊ w_ˈɛ_l", "ґов вел"},
 		// Italian and Catalan c/g: hard before a, o, u, softened before e, i.
 		{"it", "k_ˈæ_t k_ˈɑː_ɹ ɡ_ˈɛ_t ɡ_ˈoʊ", "chet car ghet gou"},
 		{"ca", "k_ˈɪ_ŋ ɡ_ˈɛ_t ɡ_ˈoʊ dʒ_ˈʌ_dʒ", "quin guet gou tjatj"},
@@ -104,10 +110,19 @@ func TestAccentVoicesSpeak(t *testing.T) {
 	needTool(t, "espeak-ng")
 	ctx := context.Background()
 	para := Paragraph(rand.New(rand.NewPCG(3, 4)), 1)
+	var voices []Voice
 	for _, a := range accentVoices {
-		t.Run(a.name, func(t *testing.T) {
-			v := Voice{Engine: "festival", Name: a.name, Accent: a.lang}
+		voices = append(voices, Voice{Engine: "festival", Name: a.name, Accent: a.lang})
+	}
+	for _, a := range rhvoiceAccentVoices {
+		voices = append(voices, Voice{Engine: "rhvoice", Name: a.name, Accent: a.lang})
+	}
+	for _, v := range voices {
+		t.Run(v.Engine+"_"+v.Name, func(t *testing.T) {
 			if why := installed(v); why != "" {
+				if v.Engine == "rhvoice" {
+					t.Skip(why) // Debian non-free: see TestSynthesizeEachEngine
+				}
 				skipUnlessCI(t, why)
 			}
 			for _, text := range []string{"hey genie", "genius", para} {

@@ -50,9 +50,11 @@ type PoolOpts struct {
 	// join the training split, each on one base voice, speaking as many
 	// phrases as a training espeak-ng voice.
 	RandomVariants int
-	// RHVoice adds RHVoice's English voices: RHVoiceAll the six (five
+	// RHVoice adds RHVoice's voices: RHVoiceAll the six English ones (five
 	// train, slt validates; evgeniy-eng and lyubov are non-commercial),
-	// RHVoiceLGPL the four LGPL-2.1+ ones; "" none.
+	// RHVoiceLGPL the four LGPL-2.1+ ones, RHVoiceAccents those four and
+	// nine LGPL-2.1+ voices of other languages reading respelled English
+	// (all train); "" none.
 	RHVoice   string
 	SpeechPar [3]int // paragraphs of ordinary speech per split
 	Seed      uint64
@@ -69,16 +71,20 @@ func PoolVoices(ctx context.Context, o PoolOpts) ([]Voice, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch o.RHVoice {
-	case "":
-	case RHVoiceAll, RHVoiceLGPL:
+	switch {
+	case o.RHVoice == "":
+	case slices.Contains(RHVoiceSets, o.RHVoice):
 		rh := rhVoices(o.Lang, o.RHVoice)
 		if len(rh) == 0 {
-			return nil, fmt.Errorf("train: no RHVoice voices for language %q (apt-get install rhvoice rhvoice-english, from Debian's non-free)", o.Lang)
+			pkgs := "rhvoice rhvoice-english"
+			if o.RHVoice == RHVoiceAccents {
+				pkgs += " " + RHVoiceAccentPackages
+			}
+			return nil, fmt.Errorf("train: no RHVoice voices for language %q (apt-get install %s, from Debian's non-free)", o.Lang, pkgs)
 		}
 		vs = append(vs, rh...)
 	default:
-		return nil, fmt.Errorf("train: RHVoice voice set %q, want %q or %q", o.RHVoice, RHVoiceAll, RHVoiceLGPL)
+		return nil, fmt.Errorf("train: RHVoice voice set %q, want one of %q", o.RHVoice, RHVoiceSets)
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, 0x7a11e5))
 	return append(vs, randomVariantVoices(o.Lang, o.Seed, o.RandomVariants, rng)...), nil

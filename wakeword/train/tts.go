@@ -46,9 +46,10 @@ type Voice struct {
 	Engine string // "espeak-ng", "flite", "festival" or "rhvoice"
 	Name   string // e.g. "en-us+m3", "mb-us1", "slt", "ked_diphone"
 	Split  Split
-	// Accent is the orthography ("cs", "it", "fi", "ru", "hi", "ca") English
-	// text is respelled in for a festival voice of another language (see
-	// Respell); "" for voices that read English.
+	// Accent is the orthography ("cs", "it", "fi", "ru", "hi", "ca", "uk",
+	// "ky", "eo") English text is respelled in for a festival or RHVoice
+	// voice of another language (see Respell); "" for voices that read
+	// English.
 	Accent string
 	// Data is the espeak-ng data directory (--path) holding the variant of a
 	// random speaker (see RandomVariant); "" for the system's.
@@ -102,7 +103,13 @@ var rhvoiceNonCommercial = []string{"evgeniy-eng", "lyubov"}
 const (
 	RHVoiceAll  = "all"  // all six English voices, two of them non-commercial
 	RHVoiceLGPL = "lgpl" // the four LGPL-2.1+ voices: alan, bdl, clb, slt
+	// RHVoiceAccents is RHVoiceLGPL and the nine LGPL-2.1+ voices of other
+	// languages reading respelled English (rhvoiceAccentVoices).
+	RHVoiceAccents = "lgpl-accents"
 )
+
+// RHVoiceSets are the sets PoolOpts.RHVoice may name.
+var RHVoiceSets = []string{RHVoiceAll, RHVoiceLGPL, RHVoiceAccents}
 
 // rhvoiceDir is where Debian installs RHVoice voices, as <dir>/<voice>.
 const rhvoiceDir = "/usr/share/RHVoice/voices"
@@ -219,20 +226,31 @@ func Voices(ctx context.Context, lang string) ([]Voice, error) {
 	return vs, nil
 }
 
-// rhVoices returns RHVoice's installed voices of lang in set (RHVoiceAll or
-// RHVoiceLGPL; see rhvoiceVoices), split by speaker; none when RHVoice-test
-// is missing.
+// rhVoices returns RHVoice's installed voices of lang in set (one of
+// RHVoiceSets; see rhvoiceVoices and rhvoiceAccentVoices), split by speaker;
+// none when RHVoice-test is missing.
 func rhVoices(lang, set string) []Voice {
 	if _, err := exec.LookPath("RHVoice-test"); err != nil {
 		return nil
 	}
+	installed := func(n string) bool {
+		_, err := os.Stat(filepath.Join(rhvoiceDir, n))
+		return err == nil
+	}
 	var vs []Voice
 	for _, n := range rhvoiceVoices[canonLang(lang)] {
-		if set == RHVoiceLGPL && slices.Contains(rhvoiceNonCommercial, n) {
+		if set != RHVoiceAll && slices.Contains(rhvoiceNonCommercial, n) {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(rhvoiceDir, n)); err == nil {
+		if installed(n) {
 			vs = append(vs, otherVoice("rhvoice", n))
+		}
+	}
+	if set == RHVoiceAccents && canonLang(lang) == "en" {
+		for _, a := range rhvoiceAccentVoices {
+			if installed(a.name) {
+				vs = append(vs, Voice{Engine: "rhvoice", Name: a.name, Split: a.split, Accent: a.lang, group: a.speaker})
+			}
 		}
 	}
 	return vs
@@ -293,7 +311,7 @@ func synthCmd(ctx context.Context, v Voice, text string, o SynthOpts, path strin
 		cmd.Stdin = strings.NewReader(text)
 		return cmd, nil
 	case "rhvoice":
-		if !knownVoice(rhvoiceVoices, v.Name) {
+		if _, ok := rhvoiceAccentOf(v.Name); !ok && !knownVoice(rhvoiceVoices, v.Name) {
 			return nil, fmt.Errorf("train: unknown rhvoice voice %q", v.Name)
 		}
 		// -r and -t are percentages of the voice's own rate and pitch;

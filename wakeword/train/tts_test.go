@@ -45,6 +45,11 @@ func installed(v Voice) string {
 	if v.Engine == "rhvoice" && len(rhVoices("en", RHVoiceAll)) == 0 {
 		return "no RHVoice English voice installed (apt-get install rhvoice-english)"
 	}
+	if _, ok := rhvoiceAccentOf(v.Name); ok && v.Engine == "rhvoice" {
+		if _, err := os.Stat(filepath.Join(rhvoiceDir, v.Name)); err != nil {
+			return "RHVoice voice " + v.Name + " not installed (apt-get install " + RHVoiceAccentPackages + ")"
+		}
+	}
 	if v.Engine == "festival" && !festivalInstalled(v.Name) {
 		return "festival voice " + v.Name + " not installed (apt-get install festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts " + AccentPackages + ")"
 	}
@@ -176,7 +181,18 @@ func TestPoolVoicesRHVoice(t *testing.T) {
 			{RHVoiceAll, map[string]Split{"alan": SplitTrain, "bdl": SplitTrain, "clb": SplitTrain, "slt": SplitVal, "evgeniy-eng": SplitTrain, "lyubov": SplitTrain}},
 			// Without the two CC BY-NC-ND voices.
 			{RHVoiceLGPL, map[string]Split{"alan": SplitTrain, "bdl": SplitTrain, "clb": SplitTrain, "slt": SplitVal}},
+			// And the LGPL voices of other languages, all training.
+			{RHVoiceAccents, map[string]Split{"alan": SplitTrain, "bdl": SplitTrain, "clb": SplitTrain, "slt": SplitVal,
+				"aleksandr": SplitTrain, "anna": SplitTrain, "elena": SplitTrain, "irina": SplitTrain, "anatol": SplitTrain,
+				"natalia": SplitTrain, "azamat": SplitTrain, "nazgul": SplitTrain, "spomenka": SplitTrain}},
 		} {
+			if tc.set == RHVoiceAccents {
+				for _, a := range rhvoiceAccentVoices {
+					if why := installed(Voice{Engine: "rhvoice", Name: a.name}); why != "" {
+						t.Skip(why)
+					}
+				}
+			}
 			vs, err := PoolVoices(ctx, PoolOpts{Lang: "en", RHVoice: tc.set})
 			if err != nil {
 				t.Fatal(err)
@@ -184,6 +200,9 @@ func TestPoolVoicesRHVoice(t *testing.T) {
 			added := map[string]Split{}
 			for _, v := range vs[len(base):] {
 				added[v.Name] = v.Split
+				if a, ok := rhvoiceAccentOf(v.Name); ok != (v.Accent != "") || v.Accent != a.lang {
+					t.Errorf("%s: %s reads English respelled as %q", tc.set, v.Name, v.Accent)
+				}
 			}
 			if !maps.Equal(added, tc.want) {
 				t.Errorf("%s: added voices %v, want %v", tc.set, added, tc.want)
@@ -210,6 +229,10 @@ func TestPoolVoicesRHVoice(t *testing.T) {
 		_, err := PoolVoices(ctx, PoolOpts{Lang: "en", RHVoice: RHVoiceAll})
 		if err == nil || !strings.Contains(err.Error(), "rhvoice-english") {
 			t.Errorf("error %v, want one naming the package", err)
+		}
+		_, err = PoolVoices(ctx, PoolOpts{Lang: "en", RHVoice: RHVoiceAccents})
+		if err == nil || !strings.Contains(err.Error(), "rhvoice-ukrainian") {
+			t.Errorf("accents: error %v, want one naming the packages", err)
 		}
 	})
 }
