@@ -11,9 +11,10 @@
 // belongs to one split for every accent. PoolOpts.RandomVariants (`genie
 // wakeword train --random-voices N`, off by default) adds N training speakers
 // drawn at random from espeak-ng's variant parameters (RandomVariant).
-// PoolOpts.RHVoice (`--rhvoice all|lgpl`, off by default) adds RHVoice's
-// English HTS voices (Debian non-free; two of the six are licensed for
-// non-commercial use only).
+// PoolOpts.RHVoice (`--rhvoice all|lgpl|lgpl-accents`, off by default) adds
+// RHVoice's English HTS voices (Debian non-free; two of the six are licensed
+// for non-commercial use only) and, with lgpl-accents, nine LGPL voices of
+// other languages reading respelled English.
 //
 // Augmentation (Go): speed perturbation, synthetic room reverberation
 // (exponentially decaying sparse impulse responses), white/pink/brown noise,
