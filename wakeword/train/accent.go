@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os/exec"
 	"strings"
 	"unicode/utf8"
@@ -158,6 +159,23 @@ func longestPhoneme(s string) string {
 	return best
 }
 
+// ruConsonants spells the English consonants in Russian Cyrillic; Ukrainian
+// and Kyrgyz differ in a few letters.
+var ruConsonants = map[string]string{"p": "п", "b": "б", "t": "т", "d": "д", "k": "к", "ɡ": "г", "g": "г", "f": "ф", "v": "в", "θ": "с", "ð": "з", "s": "с",
+	"z": "з", "ʃ": "ш", "ʒ": "ж", "tʃ": "ч", "dʒ": "дж", "h": "х", "m": "м", "n": "н", "ŋ": "н", "l": "л", "ɹ": "р", "r": "р",
+	"j": "й", "w": "у", "ʔ": "", "ɾ": "д", "x": "х", "ɬ": "л", "c": "к"}
+
+// ruVowels spells vowelClass qualities in Russian Cyrillic (э keeps the
+// consonant before it hard); Kyrgyz spells them alike.
+var ruVowels = map[byte]string{'i': "и", 'I': "и", 'e': "э", 'E': "э", 'a': "а", 'A': "а", 'o': "о", 'O': "о", 'u': "у", 'U': "у", '@': "а", 'r': "р", 'j': "й", 'w': "у"}
+
+// overlay returns a copy of base with the entries of diff.
+func overlay[K comparable](base, diff map[K]string) map[K]string {
+	m := maps.Clone(base)
+	maps.Copy(m, diff)
+	return m
+}
+
 // consonants spells the English consonants per orthography. Italian and
 // Catalan spell some of them differently before front vowels; see spellWord.
 var consonants = map[string]map[string]string{
@@ -167,17 +185,11 @@ var consonants = map[string]map[string]string{
 	"fi": {"p": "p", "b": "b", "t": "t", "d": "d", "k": "k", "ɡ": "g", "g": "g", "f": "f", "v": "v", "θ": "t", "ð": "d", "s": "s",
 		"z": "s", "ʃ": "s", "ʒ": "s", "tʃ": "ts", "dʒ": "dz", "h": "h", "m": "m", "n": "n", "ŋ": "n", "l": "l", "ɹ": "r", "r": "r",
 		"j": "j", "w": "v", "ʔ": "", "ɾ": "d", "x": "h", "ɬ": "l", "c": "k"},
-	"ru": {"p": "п", "b": "б", "t": "т", "d": "д", "k": "к", "ɡ": "г", "g": "г", "f": "ф", "v": "в", "θ": "с", "ð": "з", "s": "с",
-		"z": "з", "ʃ": "ш", "ʒ": "ж", "tʃ": "ч", "dʒ": "дж", "h": "х", "m": "м", "n": "н", "ŋ": "н", "l": "л", "ɹ": "р", "r": "р",
-		"j": "й", "w": "у", "ʔ": "", "ɾ": "д", "x": "х", "ɬ": "л", "c": "к"},
+	"ru": ruConsonants,
 	// Ukrainian г is /ɦ/, close to English h; ґ is /g/; в is /w/ after a vowel.
-	"uk": {"p": "п", "b": "б", "t": "т", "d": "д", "k": "к", "ɡ": "ґ", "g": "ґ", "f": "ф", "v": "в", "θ": "с", "ð": "з", "s": "с",
-		"z": "з", "ʃ": "ш", "ʒ": "ж", "tʃ": "ч", "dʒ": "дж", "h": "г", "m": "м", "n": "н", "ŋ": "н", "l": "л", "ɹ": "р", "r": "р",
-		"j": "й", "w": "в", "ʔ": "", "ɾ": "д", "x": "х", "ɬ": "л", "c": "к"},
+	"uk": overlay(ruConsonants, map[string]string{"ɡ": "ґ", "g": "ґ", "h": "г", "w": "в"}),
 	// Kyrgyz ж is /dʒ/ and ң is /ŋ/.
-	"ky": {"p": "п", "b": "б", "t": "т", "d": "д", "k": "к", "ɡ": "г", "g": "г", "f": "ф", "v": "в", "θ": "с", "ð": "з", "s": "с",
-		"z": "з", "ʃ": "ш", "ʒ": "ж", "tʃ": "ч", "dʒ": "ж", "h": "х", "m": "м", "n": "н", "ŋ": "ң", "l": "л", "ɹ": "р", "r": "р",
-		"j": "й", "w": "у", "ʔ": "", "ɾ": "д", "x": "х", "ɬ": "л", "c": "к"},
+	"ky": overlay(ruConsonants, map[string]string{"dʒ": "ж", "ŋ": "ң"}),
 	// Esperanto is spelled as it sounds: ĉ ĝ ŝ ĵ ĥ, and ŭ for /w/.
 	"eo": {"p": "p", "b": "b", "t": "t", "d": "d", "k": "k", "ɡ": "g", "g": "g", "f": "f", "v": "v", "θ": "t", "ð": "d", "s": "s",
 		"z": "z", "ʃ": "ŝ", "ʒ": "ĵ", "tʃ": "ĉ", "dʒ": "ĝ", "h": "h", "m": "m", "n": "n", "ŋ": "n", "l": "l", "ɹ": "r", "r": "r",
@@ -195,9 +207,10 @@ var consonants = map[string]map[string]string{
 var vowels = map[string]map[byte]string{
 	"cs": {'i': "i", 'I': "í", 'e': "e", 'E': "e", 'a': "a", 'A': "á", 'o': "o", 'O': "ó", 'u': "u", 'U': "ú", '@': "e", 'r': "r", 'j': "j", 'w': "u"},
 	"fi": {'i': "i", 'I': "ii", 'e': "e", 'E': "ä", 'a': "a", 'A': "aa", 'o': "o", 'O': "oo", 'u': "u", 'U': "uu", '@': "ö", 'r': "r", 'j': "i", 'w': "u"},
-	"ru": {'i': "и", 'I': "и", 'e': "э", 'E': "э", 'a': "а", 'A': "а", 'o': "о", 'O': "о", 'u': "у", 'U': "у", '@': "а", 'r': "р", 'j': "й", 'w': "у"},
-	"uk": {'i': "і", 'I': "і", 'e': "е", 'E': "е", 'a': "а", 'A': "а", 'o': "о", 'O': "о", 'u': "у", 'U': "у", '@': "а", 'r': "р", 'j': "й", 'w': "в"},
-	"ky": {'i': "и", 'I': "и", 'e': "э", 'E': "э", 'a': "а", 'A': "а", 'o': "о", 'O': "о", 'u': "у", 'U': "у", '@': "а", 'r': "р", 'j': "й", 'w': "у"},
+	"ru": ruVowels,
+	// Ukrainian і is /i/ (и is /ɪ/), е is /e/.
+	"uk": overlay(ruVowels, map[byte]string{'i': "і", 'I': "і", 'e': "е", 'E': "е", 'w': "в"}),
+	"ky": ruVowels,
 	"eo": {'i': "i", 'I': "i", 'e': "e", 'E': "e", 'a': "a", 'A': "a", 'o': "o", 'O': "o", 'u': "u", 'U': "u", '@': "e", 'r': "r", 'j': "j", 'w': "ŭ"},
 	"it": {'i': "i", 'I': "i", 'e': "e", 'E': "e", 'a': "a", 'A': "a", 'o': "o", 'O': "o", 'u': "u", 'U': "u", '@': "e", 'r': "r", 'j': "i", 'w': "u"},
 	"ca": {'i': "i", 'I': "i", 'e': "e", 'E': "e", 'a': "a", 'A': "a", 'o': "o", 'O': "o", 'u': "u", 'U': "u", '@': "e", 'r': "r", 'j': "i", 'w': "u"},
