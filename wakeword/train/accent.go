@@ -54,8 +54,9 @@ var accentVoices = []accentVoice{
 // PoolOpts.RHVoice = RHVoiceAccents. Like the festival voices above they read
 // English respelled in their own orthography, but they are HTS voices of
 // adult speakers recorded for RHVoice, a kind of accented English no other
-// engine here has. RHVoice's other voices of these languages are licensed
-// for non-commercial use only and are left out. All nine train: the test
+// engine here has. RHVoice's other voices of these languages are under
+// Creative Commons licences, most of them non-commercial (aleksandr-hq is
+// BY-SA, marianna and volodymyr BY-ND), and are left out. All nine train: the test
 // split keeps its voices, and validation has accented speakers already.
 var rhvoiceAccentVoices = []accentVoice{
 	{"aleksandr", "ru", "aleksandr", SplitTrain}, // rhvoice-russian, male
