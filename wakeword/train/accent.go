@@ -82,6 +82,11 @@ const AccentPackages = "festvox-czech-dita festvox-czech-krb festvox-czech-macha
 // of accented voices is synthesized again.
 const respellVersion = 1
 
+// voice returns a as a Voice of engine, in its split and speaker's group.
+func (a accentVoice) voice(engine string) Voice {
+	return Voice{Engine: engine, Name: a.name, Split: a.split, Accent: a.lang, group: a.speaker}
+}
+
 // accentOf returns the festival accent voice called name.
 func accentOf(name string) (accentVoice, bool) { return findAccent(accentVoices, name) }
 

@@ -218,7 +218,7 @@ func Voices(ctx context.Context, lang string) ([]Voice, error) {
 		if lang == "en" {
 			for _, a := range accentVoices {
 				if festivalInstalled(a.name) {
-					vs = append(vs, Voice{Engine: "festival", Name: a.name, Split: a.split, Accent: a.lang, group: a.speaker})
+					vs = append(vs, a.voice("festival"))
 				}
 			}
 		}
@@ -233,27 +233,29 @@ func rhVoices(lang, set string) []Voice {
 	if _, err := exec.LookPath("RHVoice-test"); err != nil {
 		return nil
 	}
-	installed := func(n string) bool {
-		_, err := os.Stat(filepath.Join(rhvoiceDir, n))
-		return err == nil
-	}
 	var vs []Voice
 	for _, n := range rhvoiceVoices[canonLang(lang)] {
 		if set != RHVoiceAll && slices.Contains(rhvoiceNonCommercial, n) {
 			continue
 		}
-		if installed(n) {
+		if rhvoiceInstalled(n) {
 			vs = append(vs, otherVoice("rhvoice", n))
 		}
 	}
 	if set == RHVoiceAccents && canonLang(lang) == "en" {
 		for _, a := range rhvoiceAccentVoices {
-			if installed(a.name) {
-				vs = append(vs, Voice{Engine: "rhvoice", Name: a.name, Split: a.split, Accent: a.lang, group: a.speaker})
+			if rhvoiceInstalled(a.name) {
+				vs = append(vs, a.voice("rhvoice"))
 			}
 		}
 	}
 	return vs
+}
+
+// rhvoiceInstalled reports whether the RHVoice voice name is installed.
+func rhvoiceInstalled(name string) bool {
+	_, err := os.Stat(filepath.Join(rhvoiceDir, name))
+	return err == nil
 }
 
 // festivalInstalled reports whether the festvox voice name is installed.

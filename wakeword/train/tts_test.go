@@ -45,10 +45,8 @@ func installed(v Voice) string {
 	if v.Engine == "rhvoice" && len(rhVoices("en", RHVoiceAll)) == 0 {
 		return "no RHVoice English voice installed (apt-get install rhvoice-english)"
 	}
-	if _, ok := rhvoiceAccentOf(v.Name); ok && v.Engine == "rhvoice" {
-		if _, err := os.Stat(filepath.Join(rhvoiceDir, v.Name)); err != nil {
-			return "RHVoice voice " + v.Name + " not installed (apt-get install " + RHVoiceAccentPackages + ")"
-		}
+	if _, ok := rhvoiceAccentOf(v.Name); ok && v.Engine == "rhvoice" && !rhvoiceInstalled(v.Name) {
+		return "RHVoice voice " + v.Name + " not installed (apt-get install " + RHVoiceAccentPackages + ")"
 	}
 	if v.Engine == "festival" && !festivalInstalled(v.Name) {
 		return "festival voice " + v.Name + " not installed (apt-get install festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts " + AccentPackages + ")"
