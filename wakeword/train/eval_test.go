@@ -134,6 +134,42 @@ func TestDETRank(t *testing.T) {
 	}
 }
 
+// TestLowestCutoff checks the cutoff rule: the lowest threshold at which the
+// validation speech (clean and at 10 dB together, 3 h here) wakes the model
+// at most 0.5 times an hour, so one false accept passes and two do not.
+func TestLowestCutoff(t *testing.T) {
+	// steps(a, b) gives 2 false accepts below a, 1 below b, none from b on.
+	steps := func(a, b int) func(int) int {
+		return func(u int) int {
+			switch {
+			case u < a:
+				return 2
+			case u < b:
+				return 1
+			}
+			return 0
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		fas     func(int) int
+		hours   float64
+		wantU   int
+		wantFAh float64
+	}{
+		{"one passes", steps(200, 230), 3, 200, 1.0 / 3},
+		{"none from the start", func(int) int { return 0 }, 3, minCutoffU, 0},
+		{"half the speech allows none", steps(200, 230), 1.5, 230, 0},
+		{"a saturating sentence and one more", func(u int) int { return 1 + steps(240, 250)(u)/2 }, 3, 240, 1.0 / 3},
+		{"never within the target", func(int) int { return 3 }, 3, maxCutoffU, 1},
+	} {
+		u, fah := lowestCutoff(tc.fas, tc.hours, 0.5)
+		if u != tc.wantU || math.Abs(fah-tc.wantFAh) > 1e-9 {
+			t.Errorf("%s: threshold %d at %.3f FA/h, want %d at %.3f", tc.name, u, fah, tc.wantU, tc.wantFAh)
+		}
+	}
+}
+
 // TestPhraseStreamNoise checks the noise spans of a phrase stream: they tile
 // the stream, name real kinds, and match what was laid down: white noise has
 // far more energy at 7 kHz than brown noise or babble (of 3 kHz "speech", as
