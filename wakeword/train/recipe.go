@@ -592,13 +592,14 @@ func detRank(fasAt func(u int) int, missAt func(u int) float64) float64 {
 //
 // Until the sixteenth session the cutoff let no false accept through in the
 // clean speech alone (1.5 h; half the target). Replayed on 19 finished runs,
-// each at its own sliding window (BENCHMARKS.md), that rule missed 22.8 / 37.1 % of held-out phrases (clean
-// / 10 dB) at its cutoff, and 7 runs woke more than 0.5 times an hour on
-// held-out speech; this one missed 19.5 / 34.6 %, and 3 did. Validation
-// speech that noise makes sound like the phrase wakes models on devices too,
-// and the longer count leans less on the single highest-scoring sentence,
-// which had set cutoffs of 0.99 and above, where models miss half the
-// phrases. The rank is left on clean speech, so epochs are compared as before.
+// each at its own sliding window (BENCHMARKS.md), that rule missed 22.8 /
+// 37.1 % of held-out phrases (clean / 10 dB) at its cutoff, and 7 runs woke
+// more than 0.5 times an hour on held-out speech; this one missed 19.5 /
+// 34.6 %, and 3 did. Validation speech that noise makes sound like the
+// phrase wakes models on devices too, and the longer count leans less on the
+// single highest-scoring sentence, which had set cutoffs of 0.99 and above,
+// where models miss half the phrases. The rank is left on clean speech, so
+// epochs are compared as before.
 func (v *valSet) choose(md *wakeword.Model, windows []int, targetFAh float64, log io.Writer) (cutoffChoice, error) {
 	ch := cutoffChoice{cutoff: cutoffFor(maxCutoffU), miss: math.Inf(1), rank: math.Inf(1)}
 	speechHours := (v.streams[valSpeech].Seconds() + v.streams[valSpeech10dB].Seconds()) / 3600
