@@ -15,16 +15,27 @@ import (
 // Stream is a long test recording with the places where the wake phrase (or a
 // near miss) ends.
 type Stream struct {
-	Audio  []float32
-	Starts []int    // sample where each target phrase starts
-	Ends   []int    // sample one past each target phrase
-	Voices []string // Utt.Voice of each target phrase
+	Audio  []float32 // nil once dropAudio freed it
+	Starts []int     // sample where each target phrase starts
+	Ends   []int     // sample one past each target phrase
+	Voices []string  // Utt.Voice of each target phrase
 	// Speech locates the ordinary-speech paragraphs of a SpeechStream, to
 	// tell which words a false accept fell on.
 	Speech []Span
 	// Noise is the background laid under each stretch of the stream (one
 	// span per 10 s chunk), to tell which noise a miss fell in.
 	Noise []NoiseSpan
+	// dropped is how many samples Audio held before dropAudio.
+	dropped int
+}
+
+// dropAudio frees the samples of a stream that has been turned into feature
+// frames; Seconds still reports its length. A validation run keeps hours of
+// streams for every epoch, and needs only their frames and labels.
+func (s *Stream) dropAudio() {
+	if s.Audio != nil {
+		s.dropped, s.Audio = len(s.Audio), nil
+	}
 }
 
 // NoiseSpan is one stretch of a Stream's background.
@@ -64,7 +75,12 @@ func (s *Stream) SpanAt(sample int) (Span, bool) {
 }
 
 // Seconds returns the stream's duration.
-func (s *Stream) Seconds() float64 { return float64(len(s.Audio)) / sampleRate }
+func (s *Stream) Seconds() float64 {
+	if s.Audio == nil {
+		return float64(s.dropped) / sampleRate
+	}
+	return float64(len(s.Audio)) / sampleRate
+}
 
 // PhraseStream lays utterances end to end, each preceded by 1.5..2.5 s and
 // followed by 1.5 s of other speech or quiet, at speech level -20 dBFS RMS;

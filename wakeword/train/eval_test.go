@@ -170,6 +170,43 @@ func TestLowestCutoff(t *testing.T) {
 	}
 }
 
+// TestValSetDropsAudio checks that the validation set keeps its streams'
+// frames, labels and durations but not their samples.
+func TestValSetDropsAudio(t *testing.T) {
+	p := renderPools()
+	v, err := newValSet(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := [4]*Stream{
+		valPhrases:     PhraseStream(p.Pos[SplitVal], p.Speech[SplitVal], 0, 11),
+		valPhrases10dB: PhraseStream(p.Pos[SplitVal], p.Speech[SplitVal], 10, 12),
+		valSpeech:      SpeechStream(p.Speech[SplitVal], 0, 13),
+		valSpeech10dB:  SpeechStream(p.Speech[SplitVal], 10, 14),
+	}
+	for i, s := range v.streams {
+		if s.Audio != nil {
+			t.Errorf("stream %d keeps %d samples", i, len(s.Audio))
+		}
+		if s.Seconds() != fresh[i].Seconds() || s.Seconds() == 0 {
+			t.Errorf("stream %d: %.2f s, want %.2f s", i, s.Seconds(), fresh[i].Seconds())
+		}
+		if !slices.Equal(s.Ends, fresh[i].Ends) || len(s.Speech) != len(fresh[i].Speech) {
+			t.Errorf("stream %d: labels differ from a fresh stream's", i)
+		}
+		// One feature frame per 10 ms.
+		if want := int(s.Seconds() * 100); len(v.frames[i]) < want-2 || len(v.frames[i]) > want+2 {
+			t.Errorf("stream %d: %d frames for %.2f s", i, len(v.frames[i]), s.Seconds())
+		}
+	}
+	s := SpeechStream(p.Speech[SplitVal], 0, 13)
+	s.dropAudio()
+	s.dropAudio() // twice keeps the length
+	if s.Seconds() != fresh[valSpeech].Seconds() {
+		t.Errorf("after two drops %.2f s, want %.2f s", s.Seconds(), fresh[valSpeech].Seconds())
+	}
+}
+
 // TestPhraseStreamNoise checks the noise spans of a phrase stream: they tile
 // the stream, name real kinds, and match what was laid down: white noise has
 // far more energy at 7 kHz than brown noise or babble (of 3 kHz "speech", as

@@ -533,6 +533,7 @@ func newValSet(pools *Pools) (*valSet, error) {
 			return nil, err
 		}
 		v.frames[i] = f
+		s.dropAudio() // the two speech streams alone hold about 0.7 GB
 	}
 	return v, nil
 }
