@@ -348,11 +348,11 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 		if err != nil {
 			return 0, "", err
 		}
-		ch, err := val.choose(md, r.Windows, r.TargetFAh, nil)
+		ch, err := val.choose(md, r.Windows, r.TargetFAh, true, nil)
 		if err != nil {
 			return 0, "", err
 		}
-		return -ch.rank, fmt.Sprintf("stream rank %.3f, score %.3f (cutoff %.3f, window %d)", ch.rank, ch.miss, ch.cutoff, ch.window), nil
+		return -ch.rank, fmt.Sprintf("stream rank %.3f", ch.rank), nil
 	}
 	// Hard negative mining: run the int8 model over the whole training
 	// stream (about 5 s) and train the next epoch again on the windows ending
@@ -395,7 +395,7 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 		return nil, err
 	}
 	logf(r.Log, "choosing the cutoff on validation voices…\n")
-	ch, err := val.choose(md, r.Windows, r.TargetFAh, r.Log)
+	ch, err := val.choose(md, r.Windows, r.TargetFAh, false, r.Log)
 	if err != nil {
 		return nil, err
 	}
@@ -601,10 +601,17 @@ func detRank(fasAt func(u int) int, missAt func(u int) float64) float64 {
 // single highest-scoring sentence, which had set cutoffs of 0.99 and above,
 // where models miss half the phrases. The rank is left on clean speech, so
 // epochs are compared as before.
-func (v *valSet) choose(md *wakeword.Model, windows []int, targetFAh float64, log io.Writer) (cutoffChoice, error) {
+//
+// With rankOnly (every epoch) it skips the 10 dB speech and the cutoff, and
+// returns the rank alone: the replays of a second speech stream made an
+// epoch about a third slower (BENCHMARKS.md, sixteenth session).
+func (v *valSet) choose(md *wakeword.Model, windows []int, targetFAh float64, rankOnly bool, log io.Writer) (cutoffChoice, error) {
 	ch := cutoffChoice{cutoff: cutoffFor(maxCutoffU), miss: math.Inf(1), rank: math.Inf(1)}
 	speechHours := (v.streams[valSpeech].Seconds() + v.streams[valSpeech10dB].Seconds()) / 3600
 	for i := range v.frames {
+		if rankOnly && i == valSpeech10dB {
+			continue
+		}
 		r, err := RunFrames(md, 1, v.frames[i])
 		if err != nil {
 			return ch, err
@@ -631,6 +638,11 @@ func (v *valSet) choose(md *wakeword.Model, windows []int, targetFAh float64, lo
 			return fas[k][u]
 		}
 		cleanFAs := func(u int) int { return fasIn(0, u) }
+		rank := detRank(cleanFAs, missAt)
+		ch.rank = min(ch.rank, rank)
+		if rankOnly {
+			continue
+		}
 		u, fah := lowestCutoff(func(u int) int { return fasIn(0, u) + fasIn(1, u) }, speechHours, targetFAh)
 		miss := missAt(u)
 		if fah > targetFAh {
@@ -638,12 +650,10 @@ func (v *valSet) choose(md *wakeword.Model, windows []int, targetFAh float64, lo
 			// window that meets the target, fewer false accepts first.
 			miss += 1 + fah
 		}
-		rank := detRank(cleanFAs, missAt)
 		logf(log, "  window %d: cutoff %.3f, mean validation miss rate %.3f, %.2f FA/h; rank %.3f\n", wsz, cutoffFor(u), min(miss, 1), fah, rank)
 		if miss < ch.miss-1e-9 {
 			ch.cutoff, ch.window, ch.miss = cutoffFor(u), wsz, miss
 		}
-		ch.rank = min(ch.rank, rank)
 	}
 	return ch, nil
 }
