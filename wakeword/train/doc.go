@@ -33,12 +33,12 @@
 // weighting and an exponential moving average of the weights. After every
 // epoch the averaged network is exported to int8 and run through the real
 // engine over validation streams (phrases clean and at 10 dB SNR, about
-// 1.5 h of ordinary speech clean and 1.5 h at 10 dB); its miss rates at the
-// lowest cutoffs that let through 0–3 false accepts in the clean speech rank
-// the epochs, pick the best (from Opts.MinEpochs on) and drive early
-// stopping. The model's cutoff is the lowest at which the speech, clean and
-// at 10 dB together, wakes it no more often than the FA/h target, as the
-// held-out test counts false accepts. Minibatches are split
+// 1.5 h of clean ordinary speech); its miss rates at the lowest cutoffs that
+// let through 0–3 false accepts in that speech rank the epochs, pick the best
+// (from Opts.MinEpochs on) and drive early stopping. After training the
+// model's cutoff is the lowest at which that speech and the same speech at
+// 10 dB together wake it no more often than the FA/h target, as the held-out
+// test counts false accepts. Minibatches are split
 // over goroutines with a fixed reduction order, so a seed gives the same
 // model. Checkpoints are written atomically after every epoch and a rerun
 // resumes.
