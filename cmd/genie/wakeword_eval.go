@@ -102,7 +102,7 @@ func runWakewordEval(ctx context.Context, args []string, stdout, stderr io.Write
 			return fmt.Errorf("wakeword eval: --window %s=%d: want 1..100 outputs", name, w)
 		}
 	}
-	pools, err := train.LoadPools(poolPath)
+	pools, err := train.LoadWorkPools(*work)
 	if err != nil {
 		return fmt.Errorf("wakeword eval: %w", err)
 	}

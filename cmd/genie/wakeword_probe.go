@@ -70,7 +70,7 @@ func runWakewordProbe(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err := checkWorkPools(poolPath); err != nil {
 		return fmt.Errorf("wakeword probe: %w", err)
 	}
-	pools, err := train.LoadPools(poolPath)
+	pools, err := train.LoadWorkPools(*work)
 	if err != nil {
 		return fmt.Errorf("wakeword probe: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -79,6 +80,8 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 	colourShare := fs.Float64("colour", 0, "share of spoken training clips given another spectral balance (shelves and a peak, as voices and microphones differ); 0 for none")
 	rhvoice := fs.String("rhvoice", "", `add RHVoice's English voices (apt-get install rhvoice rhvoice-english, Debian non-free): "all" for six, of which evgeniy-eng and lyubov are CC BY-NC-ND 4.0 (non-commercial use only); "lgpl" for the four LGPL-2.1+ ones; "lgpl-accents" for those four and nine LGPL-2.1+ Russian, Ukrainian, Kyrgyz and Esperanto voices reading respelled English (also apt-get install `+train.RHVoiceAccentPackages+`)`)
 	randomVoices := fs.Int("random-voices", train.DefaultRecipe("").Pools.RandomVariants, "random espeak-ng speakers (drawn formants, pitch, breath, echo) added to the training voices; 0 for none")
+	recordings := fs.String("recordings", "", "folder of people saying the phrase, as DIR/SPEAKER/*.wav (any sample rate; each speaker's recordings train, validate or test together); they join the synthetic voices")
+	negatives := fs.String("negatives", "", "folder of *.wav audio that must never wake the model (the same people saying other things, a television, the room), split by file")
 	test := fs.Bool("test", true, "evaluate on held-out test voices (about 1 h of negative audio) and record it in the manifest")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, `usage: genie wakeword train [flags] "wake phrase"`)
@@ -202,6 +205,15 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 			r.Pools.PosPerTrainVoice = max(int(float64(r.Pools.PosPerTrainVoice)**scale+0.5), 1)
 		}
 	}
+	for _, d := range []struct{ flag, dir string }{{"--recordings", *recordings}, {"--negatives", *negatives}} {
+		if d.dir == "" {
+			continue
+		}
+		if fi, err := os.Stat(d.dir); err != nil || !fi.IsDir() {
+			return fmt.Errorf("wakeword train: %s %s: not a directory", d.flag, d.dir)
+		}
+	}
+	r.RecordingsDir, r.NegativesDir = *recordings, *negatives
 	r.Log, r.Progress = stdout, stderr
 	start := time.Now()
 	rep, err := train.RunRecipe(ctx, r)
@@ -217,7 +229,7 @@ func runWakewordTrain(ctx context.Context, args []string, stdout, stderr io.Writ
 		return fmt.Errorf("wakeword train: %w", err)
 	}
 	if *test {
-		pools, err := train.LoadPools(filepath.Join(r.WorkDir, "pools.gob"))
+		pools, err := train.LoadWorkPools(r.WorkDir)
 		if err != nil {
 			return fmt.Errorf("wakeword train: %w", err)
 		}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +15,10 @@ import (
 )
 
 func TestWakewordTrainRejectsBadArguments(t *testing.T) {
+	aFile := filepath.Join(t.TempDir(), "a.wav")
+	if err := os.WriteFile(aFile, []byte("RIFF"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -47,6 +53,8 @@ func TestWakewordTrainRejectsBadArguments(t *testing.T) {
 		{"bad_focal", []string{"--focal", "6", "hey genie"}, "--focal"},
 		{"bad_random_voices", []string{"--random-voices", "-1", "hey genie"}, "--random-voices"},
 		{"no_name", []string{"--out", t.TempDir(), "!!!"}, "--name"},
+		{"missing_recordings", []string{"--recordings", filepath.Join(t.TempDir(), "none"), "hey genie"}, "--recordings"},
+		{"negatives_not_a_folder", []string{"hey genie", "--negatives", aFile}, "--negatives"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
@@ -58,6 +66,28 @@ func TestWakewordTrainRejectsBadArguments(t *testing.T) {
 				t.Errorf("error %v, want one mentioning %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestWakewordTrainChecksRecordingsFirst: a broken recording stops the run
+// with its name before any speech is synthesized.
+func TestWakewordTrainChecksRecordingsFirst(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "rec", "ann", "take1.wav")
+	if err := os.MkdirAll(filepath.Dir(bad), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("RIFF\x04\x00\x00\x00WAVE"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	work := filepath.Join(dir, "work")
+	var out, errb bytes.Buffer
+	err := runWakewordTrain(context.Background(), []string{"--out", dir, "--work", work, "--recordings", filepath.Join(dir, "rec"), "hey genie"}, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), filepath.Join("ann", "take1.wav")) {
+		t.Fatalf("error %v, want one naming ann/take1.wav", err)
+	}
+	if _, err := os.Stat(filepath.Join(work, "pools.gob")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("synthesis ran before the recordings were checked: %v", err)
 	}
 }
 

@@ -14,7 +14,12 @@
 // PoolOpts.RHVoice (`--rhvoice all|lgpl|lgpl-accents`, off by default) adds
 // RHVoice's English HTS voices (Debian non-free; two of the six are licensed
 // for non-commercial use only) and, with lgpl-accents, nine LGPL voices of
-// other languages reading respelled English.
+// other languages reading respelled English. Recipe.RecordingsDir and
+// NegativesDir (`--recordings DIR --negatives DIR`) add a user's own WAV
+// files: people saying the phrase, split by speaker, and audio that must not
+// wake the model, split by file (LoadRecordings); they train, validate and
+// test with the synthetic material, and the work directory keeps them for
+// LoadWorkPools.
 //
 // Augmentation (Go): speed perturbation, synthetic room reverberation
 // (exponentially decaying sparse impulse responses), white/pink/brown noise,

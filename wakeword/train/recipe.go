@@ -55,9 +55,15 @@ type Recipe struct {
 	// architecture a second one adds 43 KB to the model and makes it 2.6
 	// times as costly per frame (later layers grow with the square of the
 	// count; BENCHMARKS.md).
-	Members  int
-	Log      io.Writer
-	Progress io.Writer
+	Members int
+	// RecordingsDir holds people saying the phrase, as DIR/SPEAKER/*.wav,
+	// and NegativesDir audio that must never wake the model (*.wav files
+	// anywhere below it); "" for none. They join the synthesized material,
+	// split by speaker and by file (LoadRecordings), so they train,
+	// validate and test the model.
+	RecordingsDir, NegativesDir string
+	Log                         io.Writer
+	Progress                    io.Writer
 }
 
 // DefaultRecipe returns the recipe for phrase with default sizes.
@@ -150,6 +156,9 @@ type Report struct {
 	// 1); Epochs and BestEpoch above are member 1's.
 	Members       []MemberReport `json:"members,omitempty"`
 	Augmentations []string       `json:"augmentations"`
+	// Recordings summarizes the user's recordings in the pools
+	// (Recordings.Summary); "" (left out) for none.
+	Recordings string `json:"recordings,omitempty"`
 	// TrainedOn names the machine that trained the model, so a manifest
 	// says where its figures came from. (The same recipe, seed and voices
 	// train the same model on one machine; another machine's TTS packages
@@ -234,6 +243,16 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 	if r.Pools.Tmp == "" {
 		r.Pools.Tmp = r.WorkDir
 	}
+	// Recordings are read first: a bad file should stop the run before
+	// minutes of synthesis, not after.
+	var rec *Recordings
+	if r.RecordingsDir != "" || r.NegativesDir != "" {
+		var err error
+		if rec, err = LoadRecordings(r.RecordingsDir, r.NegativesDir, r.Pools.Seed); err != nil {
+			return nil, err
+		}
+		logf(r.Log, "recordings: %s\n", rec.Summary())
+	}
 	poolPath := filepath.Join(r.WorkDir, "pools.gob")
 	voices, err := PoolVoices(ctx, r.Pools)
 	if err != nil {
@@ -256,6 +275,12 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 			return nil, err
 		}
 	}
+	if err := saveWorkRecordings(r.WorkDir, rec); err != nil {
+		return nil, err
+	}
+	if rec != nil {
+		rec.AddTo(pools)
+	}
 	rep := &Report{Phrase: r.Phrase, Seed: r.Train.Seed, Voices: map[string]int{}, Utterances: map[string]int{}, Examples: map[string]int{},
 		Architecture: r.Train.Arch, FocalGamma: r.Train.Focal,
 		Augmentations: []string{"tts prosody (speed, pitch)", "speed perturbation 0.9-1.1", "synthetic room reverb (rt60 0.15-0.8 s)",
@@ -264,6 +289,14 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 	rep.Augmentations = append(rep.Augmentations, r.Render.augmentations()...)
 	if r.Pools.RandomVariants > 0 {
 		rep.Augmentations = append(rep.Augmentations, fmt.Sprintf("%d random espeak-ng speakers in training", r.Pools.RandomVariants))
+	}
+	if rec != nil {
+		rep.Recordings = rec.Summary()
+		for s := range 3 {
+			sp := Split(s).String()
+			rep.Utterances[sp+"_recorded_positive"] = len(rec.Pos[s])
+			rep.Utterances[sp+"_recorded_negative"] = len(rec.Neg[s])
+		}
 	}
 	for s := range 3 {
 		sp := Split(s).String()
@@ -776,8 +809,13 @@ func TestReport(md *wakeword.Model, pools *Pools, log io.Writer) (map[string]Sum
 			sum.Targets, sum.MissRate = 0, nil
 			logf(log, "test %-16s %d false accepts in %.2f h (%.2f FA/h)\n", c.name, o.Other, o.Hours, o.FAPerHour())
 			for _, d := range run.DetectionSamples() {
-				if sp, ok := c.s.SpanAt(int(d) - sampleRate/2); ok {
+				sp, ok := c.s.SpanAt(int(d) - sampleRate/2)
+				switch {
+				case ok && sp.Text != "":
 					logf(log, "    at %s in %s: %q\n", time.Duration(d)*time.Second/sampleRate, sp.Voice, sp.Text)
+				case ok: // a negative recording: where in it
+					logf(log, "    at %s in %s, %s into it\n", time.Duration(d)*time.Second/sampleRate, sp.Voice,
+						(time.Duration(int(d)-sp.Start) * time.Second / sampleRate).Round(10*time.Millisecond))
 				}
 			}
 		default:
