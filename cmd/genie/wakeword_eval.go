@@ -179,6 +179,9 @@ func runWakewordEval(ctx context.Context, args []string, stdout, stderr io.Write
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if err := recordedRows(stdout, head, res); err != nil {
+		return err
+	}
 	fmt.Fprintln(stdout, "\nmiss at 10 dB by background at equal false accepts (babble / white / pink / brown):")
 	tw = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(head, "\t"))
@@ -191,6 +194,33 @@ func runWakewordEval(ctx context.Context, args []string, stdout, stderr io.Write
 					cells = append(cells, fmt.Sprintf("%.1f", 100*p.Miss10dBByNoise[k]))
 				}
 				row = append(row, strings.Join(cells, " / ")+" %")
+			} else {
+				row = append(row, "none")
+			}
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
+	return tw.Flush()
+}
+
+// recordedRows prints, when the held-out test holds recorded speakers'
+// takes (`genie wakeword train --recordings`), their miss rates alone at
+// the models' own cutoffs and at equal false accepts.
+func recordedRows(stdout io.Writer, head []string, res []evalResult) error {
+	if len(res) == 0 || res[0].Own.MissRecordedClean == nil {
+		return nil
+	}
+	pct := func(p *train.OperatingPoint) string {
+		return fmt.Sprintf("%.1f / %.1f %%", 100*(*p.MissRecordedClean), 100*(*p.MissRecorded10dB))
+	}
+	fmt.Fprintln(stdout, "\nmiss clean / 10 dB on the recorded speakers' held-out takes, at the own cutoff and at equal false accepts:")
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(append([]string{head[0], "own cutoff"}, head[1:]...), "\t"))
+	for _, r := range res {
+		row := []string{r.Model, pct(&r.Own)}
+		for _, a := range r.AtFAh {
+			if a.Point != nil {
+				row = append(row, pct(a.Point))
 			} else {
 				row = append(row, "none")
 			}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/genie-voice/genie/audio"
 	"github.com/genie-voice/genie/audio/wavfile"
 	"github.com/genie-voice/genie/wakeword/train"
 )
@@ -121,6 +122,54 @@ func TestWakewordEval(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"1 wake phrases (1 voices)", "1 near misses", "hey_genie  ", "xiao_jing_ling  ", "FA/h ≤ 0.5", "FA/h ≤ 5", "by background"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestWakewordEvalReportsRecordedSpeakers: a run trained with --recordings
+// keeps them in its work directory, and eval splits out the held-out
+// recorded takes.
+func TestWakewordEvalReportsRecordedSpeakers(t *testing.T) {
+	work := evalWork(t)
+	pcm, err := wavfile.LoadCanonical(filepath.Join("..", "..", "testdata", "hey_genie_turn_16k.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	take := audio.Clip{Format: audio.Canonical, Samples: pcm[int(1.2*16000):int(2.6*16000)]}
+	rec := t.TempDir()
+	for _, sp := range []string{"ann", "bob", "cai", "dee", "eve"} { // five: one is held out
+		if err := os.MkdirAll(filepath.Join(rec, sp), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := wavfile.Save(filepath.Join(rec, sp, "1.wav"), take); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := train.LoadRecordings(rec, "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := train.SaveWorkRecordings(work, r); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if err := runWakewordEval(context.Background(), []string{"--work", work, "--json", "hey_genie"}, &out, &errb); err != nil {
+		t.Fatalf("%v\n%s", err, errb.String())
+	}
+	var res evalResult
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatal(err)
+	}
+	if p := res.Own; p.MissRecordedClean == nil || *p.MissRecordedClean != 0 || p.MissRecorded10dB == nil || p.MissClean != 0 {
+		t.Errorf("at the own cutoff: %+v", p)
+	}
+	out.Reset()
+	if err := runWakewordEval(context.Background(), []string{"--work", work, "hey_genie"}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"2 wake phrases (2 voices)", "recorded speakers' held-out takes", "own cutoff"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

@@ -275,7 +275,7 @@ func RunRecipe(ctx context.Context, r Recipe) (*Report, error) {
 			return nil, err
 		}
 	}
-	if err := saveWorkRecordings(r.WorkDir, rec); err != nil {
+	if err := SaveWorkRecordings(r.WorkDir, rec); err != nil {
 		return nil, err
 	}
 	if rec != nil {
@@ -863,6 +863,30 @@ type OperatingPoint struct {
 	// Miss10dBByNoise splits Miss10dB by the background at each phrase
 	// (NoiseKinds): the share of that background's phrases missed.
 	Miss10dBByNoise map[string]float64 `json:"miss_rate_10dB_by_noise,omitempty"`
+	// MissRecordedClean and MissRecorded10dB are the miss rates over the
+	// held-out phrases of recorded speakers alone (Recordings), when the
+	// test has any: how the model does on real voices.
+	MissRecordedClean *float64 `json:"miss_rate_recorded_clean,omitempty"`
+	MissRecorded10dB  *float64 `json:"miss_rate_recorded_10dB,omitempty"`
+}
+
+// missRecorded is the share of s's phrases by recorded speakers ("rec:")
+// that o missed; nil when s has none.
+func missRecorded(s *Stream, o Outcome) *float64 {
+	var n, missed int
+	for i, v := range s.Voices {
+		if strings.HasPrefix(v, "rec:") {
+			n++
+			if i < len(o.Hit) && !o.Hit[i] {
+				missed++
+			}
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	m := round4(float64(missed) / float64(n))
+	return &m
 }
 
 // testRun is one of TestReport's streams and the engine's run over it.
@@ -886,8 +910,10 @@ func operatingPoints(runs []testRun, stride, window int, cutoffs []float64) []Op
 			switch {
 			case t.name == "positive_clean":
 				p.MissClean = round4(o.MissRate())
+				p.MissRecordedClean = missRecorded(t.s, o)
 			case t.name == "positive_10dB":
 				p.Miss10dB = round4(o.MissRate())
+				p.MissRecorded10dB = missRecorded(t.s, o)
 				if by := MissByNoise(t.s, o); by != nil {
 					p.Miss10dBByNoise = map[string]float64{}
 					for k, m := range by {

@@ -346,9 +346,9 @@ func LoadWorkPools(workDir string) (*Pools, error) {
 	return p, nil
 }
 
-// saveWorkRecordings keeps r in workDir for LoadWorkPools, or removes what
-// an earlier run kept when r is nil.
-func saveWorkRecordings(workDir string, r *Recordings) error {
+// SaveWorkRecordings keeps r in a run's work directory for LoadWorkPools,
+// or removes what an earlier run kept there when r is nil.
+func SaveWorkRecordings(workDir string, r *Recordings) error {
 	path := filepath.Join(workDir, recordingsFile)
 	if r == nil {
 		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {

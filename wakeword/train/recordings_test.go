@@ -228,7 +228,7 @@ func TestWorkPoolsHoldTheRecordings(t *testing.T) {
 	if err := SavePools(filepath.Join(work, "pools.gob"), synth); err != nil {
 		t.Fatal(err)
 	}
-	if err := saveWorkRecordings(work, r); err != nil {
+	if err := SaveWorkRecordings(work, r); err != nil {
 		t.Fatal(err)
 	}
 	p, err := LoadWorkPools(work)
@@ -250,7 +250,7 @@ func TestWorkPoolsHoldTheRecordings(t *testing.T) {
 	if got := otherVoices(p.Pos[0]); len(got) != 8 {
 		t.Errorf("%d training takes count as other voices, want the 8 recorded", len(got))
 	}
-	if err := saveWorkRecordings(work, nil); err != nil {
+	if err := SaveWorkRecordings(work, nil); err != nil {
 		t.Fatal(err)
 	}
 	p, err = LoadWorkPools(work)
@@ -260,7 +260,7 @@ func TestWorkPoolsHoldTheRecordings(t *testing.T) {
 	if p.Key != "synth" || len(p.Pos[0]) != 1 {
 		t.Errorf("after a run without recordings: key %q, %d training positives", p.Key, len(p.Pos[0]))
 	}
-	if err := saveWorkRecordings(work, nil); err != nil {
+	if err := SaveWorkRecordings(work, nil); err != nil {
 		t.Errorf("removing recordings twice: %v", err)
 	}
 }
