@@ -870,12 +870,12 @@ type OperatingPoint struct {
 	MissRecorded10dB  *float64 `json:"miss_rate_recorded_10dB,omitempty"`
 }
 
-// missRecorded is the share of s's phrases by recorded speakers ("rec:")
+// missRecorded is the share of s's phrases by recorded speakers (RecordedVoice)
 // that o missed; nil when s has none.
 func missRecorded(s *Stream, o Outcome) *float64 {
 	var n, missed int
 	for i, v := range s.Voices {
-		if strings.HasPrefix(v, "rec:") {
+		if strings.HasPrefix(v, RecordedVoice) {
 			n++
 			if i < len(o.Hit) && !o.Hit[i] {
 				missed++

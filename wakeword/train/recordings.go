@@ -27,9 +27,9 @@ import (
 // Phrase recordings are split into training, validation and test by speaker,
 // as the synthetic voices are (RecordingSplits); negative recordings by file.
 type Recordings struct {
-	Pos      [3][]Utt // the wake phrase, trimmed of silence, voice "rec:SPEAKER"
+	Pos      [3][]Utt // the wake phrase, trimmed of silence, voice RecordedVoice+SPEAKER
 	Speakers [3]int   // phrase speakers per split
-	Neg      [3][]Utt // negative audio, one Utt per file, voice "rec-neg:FILE"
+	Neg      [3][]Utt // negative audio, one Utt per file, voice "rec-neg:" + its path
 	// Key identifies the files' names and contents and how they were split:
 	// datasets rendered from other recordings are redone.
 	Key string
@@ -50,6 +50,11 @@ const (
 	// recordingSplitVersion changes whenever RecordingSplits or the loading
 	// (trimming) changes, so datasets are rendered again.
 	recordingSplitVersion = 1
+	// RecordedVoice prefixes the voice of every phrase recording (then the
+	// speaker's folder name), negativeVoice that of every negative one
+	// (then its path under the negatives folder).
+	RecordedVoice = "rec:"
+	negativeVoice = "rec-neg:"
 )
 
 // RecordingSplits is how many of n speakers (or negative files) go to
@@ -158,7 +163,7 @@ func (r *Recordings) loadPhrases(dir string, seed uint64, h io.Writer) error {
 			case sec > MaxRecordingSeconds:
 				return fmt.Errorf("train: recordings: %s: %.1f s of sound after trimming silence, want the phrase alone (at most %.0f s)", p, sec, MaxRecordingSeconds)
 			}
-			r.Pos[s] = append(r.Pos[s], Utt{Audio: x, Voice: "rec:" + sp})
+			r.Pos[s] = append(r.Pos[s], Utt{Audio: x, Voice: RecordedVoice + sp})
 		}
 	}
 	return nil
@@ -190,7 +195,7 @@ func (r *Recordings) loadNegatives(dir string, seed uint64, h io.Writer) error {
 		if samples += len(x); float64(samples)/sampleRate/3600 > maxNegativeHours {
 			return fmt.Errorf("train: negative recordings: more than %g h under %s (at %s); pick the most typical", maxNegativeHours, dir, rel)
 		}
-		r.Neg[split[p]] = append(r.Neg[split[p]], Utt{Audio: x, Voice: "rec-neg:" + rel})
+		r.Neg[split[p]] = append(r.Neg[split[p]], Utt{Audio: x, Voice: negativeVoice + rel})
 	}
 	return nil
 }
