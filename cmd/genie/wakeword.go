@@ -14,14 +14,14 @@ import (
 	"github.com/genie-voice/genie/wakeword/models"
 )
 
-// wakewordCommands are the "genie wakeword <verb>" subcommands (test, fetch, train).
+// wakewordCommands are the "genie wakeword <verb>" subcommands (test, fetch, train, record, …).
 var wakewordCommands = &group{name: "wakeword", subs: map[string]command{}}
 
 // registerWakeword adds a "genie wakeword" subcommand; called from init functions only.
 func registerWakeword(c command) { wakewordCommands.add(c) }
 
 func init() {
-	register(command{name: "wakeword", summary: "wake-word models: test on wavs, fetch, train", run: wakewordCommands.run})
+	register(command{name: "wakeword", summary: "wake-word models: test on wavs, fetch, train, record takes", run: wakewordCommands.run})
 	registerWakeword(command{name: "test", summary: "run wake-word models on wav files", run: runWakewordTest})
 }
 

@@ -317,6 +317,16 @@ func jsonEvent(e event.Event) jsonEventT {
 	return j
 }
 
+// OpenMic opens c's microphone as `genie run` does (device, channel, gain)
+// and returns it as a canonical 16 kHz mono Source, for tools that record
+// with the board's own microphone; closeFn releases it. A wav file mic
+// ends with io.EOF. onDevice (may be nil) hears when a device is lost
+// (lost true, with the error) and back; it must not block.
+func OpenMic(c *configs.Config, onDevice func(lost bool, err error)) (src audio.Source, closeFn func(), err error) {
+	src, _, closeFn, err = openMic(c, onDevice)
+	return src, closeFn, err
+}
+
 // openMic opens the configured mic as a canonical Source. lockstep is true for a file
 // read at max speed: then nothing may be dropped and the run is deterministic.
 func openMic(c *configs.Config, onDevice func(lost bool, err error)) (src audio.Source, lockstep bool, closeFn func(), err error) {

@@ -153,15 +153,8 @@ func (r *Recordings) loadPhrases(dir string, seed uint64, h io.Writer) error {
 			if err != nil {
 				return err
 			}
-			if x, err = trimRecording(x); err != nil {
+			if x, err = checkTake(x); err != nil {
 				return fmt.Errorf("train: recordings: %s: %w", p, err)
-			}
-			sec := float64(len(x)) / sampleRate
-			switch {
-			case sec < MinRecordingSeconds:
-				return fmt.Errorf("train: recordings: %s: %.2f s of sound after trimming silence, want at least %.1f s of the phrase", p, sec, MinRecordingSeconds)
-			case sec > MaxRecordingSeconds:
-				return fmt.Errorf("train: recordings: %s: %.1f s of sound after trimming silence, want the phrase alone (at most %.0f s)", p, sec, MaxRecordingSeconds)
 			}
 			r.Pos[s] = append(r.Pos[s], Utt{Audio: x, Voice: RecordedVoice + sp})
 		}
@@ -247,6 +240,31 @@ func loadWav(path, name string, h io.Writer) ([]float32, error) {
 	x, err := toCanonical(clip)
 	if err != nil {
 		return nil, fmt.Errorf("train: recordings: %s: %w", path, err)
+	}
+	return x, nil
+}
+
+// takeLengthError is a take whose sound is too short or too long to be the
+// phrase alone.
+type takeLengthError struct{ sec float64 }
+
+func (e takeLengthError) Error() string {
+	if e.sec < MinRecordingSeconds {
+		return fmt.Sprintf("%.2f s of sound after trimming silence, want at least %.1f s of the phrase", e.sec, MinRecordingSeconds)
+	}
+	return fmt.Sprintf("%.1f s of sound after trimming silence, want the phrase alone (at most %.0f s)", e.sec, MaxRecordingSeconds)
+}
+
+// checkTake trims a take of the phrase (16 kHz mono) to its sound and checks
+// that what is left could be the phrase alone: errSilent or a
+// takeLengthError when not.
+func checkTake(x []float32) ([]float32, error) {
+	x, err := trimRecording(x)
+	if err != nil {
+		return nil, err
+	}
+	if sec := float64(len(x)) / sampleRate; sec < MinRecordingSeconds || sec > MaxRecordingSeconds {
+		return nil, takeLengthError{sec}
 	}
 	return x, nil
 }
