@@ -1,7 +1,7 @@
 // Package wavfile reads and writes WAV files as audio Sources and Sinks, using
 // github.com/go-audio/wav for the RIFF structure. Sources accept PCM of 8, 16, 24 and
-// 32 bits, any rate from 8 to 96 kHz and 1–8 channels, and deliver int16 frames in the
-// file's own format (wrap them in audio.NewConverter for the canonical one). They can
+// 32 bits and IEEE float of 32 and 64 bits (plain or WAVE_FORMAT_EXTENSIBLE), any rate
+// from 8 to 96 kHz and 1–8 channels, and deliver int16 frames in the file's own format (wrap them in audio.NewConverter for the canonical one). They can
 // be paced in real time, like a microphone, or read as fast as possible.
 //
 // Every error names the file and the problem; malformed input never panics.
@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"time"
 
@@ -20,12 +21,13 @@ import (
 )
 
 // ErrFormat is wrapped by every error about a file that is not a WAV genie can read.
-var ErrFormat = errors.New("not a readable PCM wav")
+var ErrFormat = errors.New("not a readable PCM or float wav")
 
 // Info describes a WAV file's PCM data.
 type Info struct {
 	Format   audio.Format
-	Bits     int   // bits per sample: 8, 16, 24 or 32
+	Bits     int   // bits per sample: 8, 16, 24 or 32, or 32 or 64 for float
+	Float    bool  // IEEE float samples (nominally -1..1; beyond it they clip)
 	Frames   int64 // frames in the data chunk
 	DataOff  int64 // byte offset of the first sample
 	DataSize int64 // bytes of sample data
@@ -39,6 +41,7 @@ func (i Info) Duration() time.Duration {
 // wav format tags.
 const (
 	tagPCM        = 1
+	tagFloat      = 3
 	tagExtensible = 0xFFFE
 )
 
@@ -67,6 +70,9 @@ func probe(name string, r io.ReadSeeker, size int64) (info Info, err error) {
 	// go-audio/wav skips unknown chunks by reading through them, so a header claiming a
 	// gigabyte-long chunk would stall it: walk the chunk list first and check every size
 	// against the file.
+	// The walk also reads the sample format: go-audio/wav does not say which
+	// one an extensible fmt chunk's subformat GUID names.
+	tag := -1
 	for pos := int64(12); pos+8 <= size; {
 		var ch [8]byte
 		if _, err := io.ReadFull(r, ch[:]); err != nil {
@@ -81,6 +87,19 @@ func probe(name string, r io.ReadSeeker, size int64) (info Info, err error) {
 		}
 		if n > size-pos-8 {
 			return fail("chunk %q at byte %d claims %d bytes, %d left", id, pos, n, size-pos-8)
+		}
+		if id == "fmt " {
+			var fmtChunk [64]byte
+			if _, err := io.ReadFull(r, fmtChunk[:n]); err != nil {
+				return fail("fmt chunk: %v", err)
+			}
+			tag = int(binary.LittleEndian.Uint16(fmtChunk[0:]))
+			if tag == tagExtensible {
+				if n < 40 {
+					return fail("extensible fmt chunk of %d bytes, want 40", n)
+				}
+				tag = int(binary.LittleEndian.Uint16(fmtChunk[24:])) // the subformat GUID's first field
+			}
 		}
 		pos += 8 + n + n&1
 		if _, err := r.Seek(pos, io.SeekStart); err != nil {
@@ -98,12 +117,13 @@ func probe(name string, r io.ReadSeeker, size int64) (info Info, err error) {
 	if d.NumChans == 0 {
 		return fail("no fmt chunk")
 	}
-	if d.WavAudioFormat != tagPCM && d.WavAudioFormat != tagExtensible {
-		return fail("sample format tag %d is not PCM (1); float or compressed wavs are not supported", d.WavAudioFormat)
-	}
-	switch d.BitDepth {
-	case 8, 16, 24, 32:
-	default:
+	float := tag == tagFloat
+	switch {
+	case tag != tagPCM && tag != tagFloat:
+		return fail("sample format tag %d is neither PCM (1) nor IEEE float (3); compressed wavs are not supported", tag)
+	case float && d.BitDepth != 32 && d.BitDepth != 64:
+		return fail("%d-bit float samples, want 32 or 64", d.BitDepth)
+	case !float && d.BitDepth != 8 && d.BitDepth != 16 && d.BitDepth != 24 && d.BitDepth != 32:
 		return fail("%d bits per sample, want 8, 16, 24 or 32", d.BitDepth)
 	}
 	f := audio.Format{SampleRate: int(d.SampleRate), Channels: int(d.NumChans)}
@@ -127,7 +147,7 @@ func probe(name string, r io.ReadSeeker, size int64) (info Info, err error) {
 		return fail("truncated: data chunk says %d bytes, file has %d", claimed, have)
 	}
 	claimed -= claimed % frameBytes
-	return Info{Format: f, Bits: int(d.BitDepth), Frames: claimed / frameBytes, DataOff: off, DataSize: claimed}, nil
+	return Info{Format: f, Bits: int(d.BitDepth), Float: float, Frames: claimed / frameBytes, DataOff: off, DataSize: claimed}, nil
 }
 
 // Stat returns the PCM info of a WAV file.
@@ -254,7 +274,7 @@ func (s *Source) Read(p []int16) (int, error) {
 	if _, err := io.ReadFull(s.f, raw); err != nil {
 		return 0, fmt.Errorf("wavfile: %s: read at frame %d: %w", s.name, s.pos, err)
 	}
-	decode(p[:int(frames)*ch], raw, s.info.Bits)
+	decode(p[:int(frames)*ch], raw, s.info.Bits, s.info.Float)
 	s.pos += frames
 	s.pace(frames)
 	return int(frames) * ch, nil
@@ -275,9 +295,21 @@ func (s *Source) pace(frames int64) {
 	}
 }
 
-// decode converts little-endian PCM of any supported width to int16, keeping the top
-// 16 bits (8-bit wav is unsigned).
-func decode(dst []int16, raw []byte, bits int) {
+// decode converts little-endian samples of any supported width to int16: the top 16
+// bits of PCM (8-bit wav is unsigned), float scaled by 32768 and clipped.
+func decode(dst []int16, raw []byte, bits int, float bool) {
+	switch {
+	case float && bits == 32:
+		for i := range dst {
+			dst[i] = floatTo16(float64(math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))))
+		}
+		return
+	case float:
+		for i := range dst {
+			dst[i] = floatTo16(math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:])))
+		}
+		return
+	}
 	switch bits {
 	case 8:
 		for i := range dst {
@@ -341,4 +373,18 @@ func LoadCanonical(path string) ([]int16, error) {
 			return nil, err
 		}
 	}
+}
+
+// floatTo16 scales a float sample (nominally -1..1) to int16, clipping; NaN is 0.
+func floatTo16(v float64) int16 {
+	v = math.Round(v * 32768)
+	switch {
+	case v >= 32767:
+		return 32767
+	case v <= -32768:
+		return -32768
+	case v != v:
+		return 0
+	}
+	return int16(v)
 }

@@ -33,6 +33,20 @@ func rawWav(tag, channels, rate, bits int, data []byte) []byte {
 	return append(b, data...)
 }
 
+// extensibleWav is rawWav with a 40-byte WAVE_FORMAT_EXTENSIBLE fmt chunk whose
+// subformat GUID starts with sub (1 PCM, 3 IEEE float).
+func extensibleWav(sub, channels, rate, bits int, data []byte) []byte {
+	b := rawWav(tagExtensible, channels, rate, bits, data)
+	ext := make([]byte, 24)
+	binary.LittleEndian.PutUint16(ext[0:], 22)           // cbSize
+	binary.LittleEndian.PutUint16(ext[2:], uint16(bits)) // valid bits
+	binary.LittleEndian.PutUint16(ext[8:], uint16(sub))  // subformat GUID, first field
+	copy(ext[10:], "\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71")
+	binary.LittleEndian.PutUint32(b[16:], 40)
+	binary.LittleEndian.PutUint32(b[4:], uint32(60+len(data)))
+	return append(append(b[:36:36], ext...), b[36:]...)
+}
+
 func write(t *testing.T, b []byte) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "in.wav")
@@ -75,6 +89,49 @@ func TestReadsEveryPCMWidth(t *testing.T) {
 	}
 }
 
+// TestReadsFloat reads IEEE float samples of 32 and 64 bits, plain and extensible,
+// scaled to int16 and clipped beyond ±1.
+func TestReadsFloat(t *testing.T) {
+	in := []float64{0, 0.5, -0.5, 1, -1, 1.5, -2, 1.0 / 32768}
+	want := []int16{0, 16384, -16384, 32767, -32768, 32767, -32768, 1}
+	for _, tc := range []struct {
+		name string
+		bits int
+		ext  bool
+	}{{"float32", 32, false}, {"float64", 64, false}, {"extensible_float32", 32, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var data []byte
+			for _, v := range in {
+				if tc.bits == 32 {
+					data = binary.LittleEndian.AppendUint32(data, math.Float32bits(float32(v)))
+				} else {
+					data = binary.LittleEndian.AppendUint64(data, math.Float64bits(v))
+				}
+			}
+			b := rawWav(tagFloat, 1, 48000, tc.bits, data)
+			if tc.ext {
+				b = extensibleWav(tagFloat, 1, 48000, tc.bits, data)
+			}
+			src, err := Open(write(t, b), Opts{Speed: Max})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			if !src.Info().Float || src.Info().Frames != int64(len(in)) {
+				t.Errorf("info %+v", src.Info())
+			}
+			audiotest.TestSource(t, src, want)
+		})
+	}
+	// An extensible PCM file is still read as PCM.
+	src, err := Open(write(t, extensibleWav(tagPCM, 1, 16000, 16, []byte{0, 1, 0, 2})), Opts{Speed: Max})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	audiotest.TestSource(t, src, []int16{256, 512})
+}
+
 func TestRejectsBadFiles(t *testing.T) {
 	pcm := make([]byte, 3200)
 	good := rawWav(1, 1, 16000, 16, pcm)
@@ -85,8 +142,10 @@ func TestRejectsBadFiles(t *testing.T) {
 	}{
 		{"empty", nil, "shorter than a WAV header"},
 		{"garbage", []byte(strings.Repeat("not a wav file at all, honestly ", 4)), "no RIFF/WAVE header"},
-		{"float", rawWav(3, 1, 16000, 32, pcm), "not PCM"},
-		{"mulaw", rawWav(7, 1, 8000, 8, pcm), "not PCM"},
+		{"float16", rawWav(3, 1, 16000, 16, pcm), "16-bit float samples"},
+		{"mulaw", rawWav(7, 1, 8000, 8, pcm), "tag 7 is neither PCM (1) nor IEEE float (3)"},
+		{"extensible_mulaw", extensibleWav(7, 1, 8000, 8, pcm), "tag 7 is neither"},
+		{"extensible_short_fmt", rawWav(tagExtensible, 1, 16000, 16, pcm), "extensible fmt chunk of 16 bytes"},
 		{"truncated", good[:len(good)-1000], "truncated: data chunk says 3200 bytes, file has 2200"},
 		{"12bit", rawWav(1, 1, 16000, 12, pcm), "12 bits per sample"},
 		{"rate_zero", rawWav(1, 1, 0, 16, pcm), "sample rate 0"},
@@ -202,6 +261,8 @@ func FuzzOpen(f *testing.F) {
 	f.Add(rawWav(1, 2, 44100, 24, make([]byte, 600)))
 	f.Add(rawWav(1, 1, 8000, 8, []byte{1, 2, 3}))
 	f.Add(rawWav(3, 1, 16000, 32, make([]byte, 16)))
+	f.Add(extensibleWav(3, 2, 48000, 32, make([]byte, 64)))
+	f.Add(rawWav(3, 1, 16000, 64, []byte{0, 0, 0, 0, 0, 0, 0xf8, 0x7f})) // NaN
 	f.Add([]byte("RIFF\x00\x00\x00\x00WAVEdata\xff\xff\xff\xff"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := filepath.Join(t.TempDir(), "f.wav")

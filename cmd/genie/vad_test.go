@@ -87,7 +87,7 @@ func TestVADErrors(t *testing.T) {
 	}{
 		{"neural_without_model", []string{"vad", "--vad", "neural", "--vad-model", filepath.Join(dir, "none.json"), stereo}, "none.json"},
 		{"unknownVAD", []string{"vad", "--vad", "nope", stereo}, `unknown detector "nope"`},
-		{"garbage", []string{"vad", garbage}, garbage + ": not a readable PCM wav: no RIFF/WAVE header"},
+		{"garbage", []string{"vad", garbage}, garbage + ": not a readable PCM or float wav: no RIFF/WAVE header"},
 		{"missing", []string{"vad", filepath.Join(dir, "gone.wav")}, "gone.wav"},
 		{"threshold", []string{"vad", "--threshold", "2", stereo}, "threshold"},
 		{"noFiles", []string{"vad"}, "usage"},
