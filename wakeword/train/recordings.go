@@ -327,7 +327,7 @@ func (r *Recordings) AddTo(p *Pools) {
 
 // Summary describes the recordings for the log and the manifest, e.g.
 // "42 phrase recordings by 6 speakers (train/val/test 4/1/1); 3 negative
-// recordings, 0.51 h".
+// recordings, 0.51 h (train/val/test 2/1/0 files)".
 func (r *Recordings) Summary() string {
 	var parts []string
 	if n := len(r.Pos[0]) + len(r.Pos[1]) + len(r.Pos[2]); n > 0 {

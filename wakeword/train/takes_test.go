@@ -109,3 +109,20 @@ func TestNewTakeCutterRejectsPaddingPastThePause(t *testing.T) {
 		t.Error("threshold 1.5 was accepted")
 	}
 }
+
+// TestTakeCutterPushAllocatesNothing: only a finished take allocates.
+func TestTakeCutterPushAllocatesNothing(t *testing.T) {
+	c, err := NewTakeCutter(DefaultTakeOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b audio.Block
+	p := float32(1)
+	allocs := testing.AllocsPerRun(1000, func() {
+		c.Push(&b, p) // one long stretch of speech: never closes
+		b.Start += audio.BlockSamples
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per block", allocs)
+	}
+}
