@@ -19,7 +19,8 @@
 // files: people saying the phrase, split by speaker, and audio that must not
 // wake the model, split by file (LoadRecordings); they train, validate and
 // test with the synthetic material, and the work directory keeps them for
-// LoadWorkPools.
+// LoadWorkPools. TakeCutter cuts such takes out of a live microphone stream
+// (`genie wakeword record`), keeping only what LoadRecordings will take.
 //
 // Augmentation (Go): speed perturbation, synthetic room reverberation
 // (exponentially decaying sparse impulse responses), white/pink/brown noise,
