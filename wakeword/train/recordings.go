@@ -1,14 +1,15 @@
 package train
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"io/fs"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,7 +50,7 @@ const (
 	MaxNegativeHours = 4.0
 	// recordingSplitVersion changes whenever RecordingSplits or the loading
 	// (trimming) changes, so datasets are rendered again.
-	recordingSplitVersion = 1
+	recordingSplitVersion = 2
 	// RecordedVoice prefixes the voice of every phrase recording (then the
 	// speaker's folder name), negativeVoice that of every negative one
 	// (then its path under the negatives folder).
@@ -72,12 +73,25 @@ func RecordingSplits(n int) (val, test int) {
 	return val, val
 }
 
-// splitOf assigns names (sorted) to splits with a seeded shuffle.
+// splitOf assigns names to splits: ranked by a seeded hash of each name, the
+// first RecordingSplits test ones go to test, the next val ones to
+// validation, the rest train. A name keeps its rank whatever else is in the
+// folder, so adding a speaker (while the counts stay) moves at most one other
+// across each boundary, where a shuffle of the whole list would deal every
+// speaker again and make runs before and after incomparable.
 func splitOf(names []string, seed uint64, salt uint64) map[string]Split {
+	rank := func(n string) uint64 {
+		h := fnv.New64a()
+		fmt.Fprintf(h, "%d %d %s", seed, salt, n)
+		return h.Sum64()
+	}
 	names = slices.Clone(names)
-	sort.Strings(names)
-	rng := rand.New(rand.NewPCG(seed, salt))
-	rng.Shuffle(len(names), func(i, j int) { names[i], names[j] = names[j], names[i] })
+	slices.SortFunc(names, func(a, b string) int {
+		if c := cmp.Compare(rank(a), rank(b)); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
 	val, test := RecordingSplits(len(names))
 	out := make(map[string]Split, len(names))
 	for i, n := range names {

@@ -1,6 +1,8 @@
 package train
 
 import (
+	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -19,6 +21,44 @@ func TestRecordingSplits(t *testing.T) {
 		if val, test := RecordingSplits(tc.n); val != tc.val || test != tc.test {
 			t.Errorf("RecordingSplits(%d) = %d, %d; want %d, %d", tc.n, val, test, tc.val, tc.test)
 		}
+	}
+}
+
+// TestSplitOfKeepsSpeakersWhereTheyWere: adding a speaker moves at most one
+// other across each split boundary while the counts stay, and the same seed
+// gives the same split.
+func TestSplitOfKeepsSpeakersWhereTheyWere(t *testing.T) {
+	var names []string
+	for i := range 40 {
+		names = append(names, fmt.Sprintf("speaker%02d", i))
+	}
+	for n := 5; n < len(names); n++ {
+		before, after := splitOf(names[:n], 1, 7), splitOf(names[:n+1], 1, 7)
+		var counts [3]int
+		for _, s := range after {
+			counts[s]++
+		}
+		if val, test := RecordingSplits(n + 1); counts[SplitVal] != val || counts[SplitTest] != test {
+			t.Fatalf("%d speakers: %v per split, want %d validating and %d testing", n+1, counts, val, test)
+		}
+		moved := 0
+		for _, name := range names[:n] {
+			if before[name] != after[name] {
+				moved++
+			}
+		}
+		v0, t0 := RecordingSplits(n)
+		v1, t1 := RecordingSplits(n + 1)
+		limit := 2 + (v1 - v0) + (t1 - t0)
+		if moved > limit {
+			t.Errorf("adding a speaker to %d moved %d others, want at most %d", n, moved, limit)
+		}
+	}
+	if a, b := splitOf(names, 3, 7), splitOf(names, 3, 7); !maps.Equal(a, b) {
+		t.Error("the same seed split the same names differently")
+	}
+	if a, b := splitOf(names, 3, 7), splitOf(names, 4, 7); maps.Equal(a, b) {
+		t.Error("seeds 3 and 4 split 40 names the same way")
 	}
 }
 
