@@ -171,9 +171,12 @@ flags:
 		if err := ctx.Err(); err != nil {
 			break
 		}
+		// At the end of a file mic ReadFull zeroes the rest of a last,
+		// partial block.
 		got, err := audio.ReadFull(src, b.Samples[:])
-		if got < len(b.Samples) {
-			clear(b.Samples[got:])
+		ended := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+		if err != nil && !ended {
+			return fmt.Errorf("wakeword record: %w", err)
 		}
 		if got > 0 {
 			if t, ok := cut.Push(&b, det.Process(&b)); ok {
@@ -183,16 +186,13 @@ flags:
 			}
 			b.Start += audio.BlockSamples
 		}
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		if ended {
 			if t, ok := cut.Flush(); ok && kept < *count {
 				if err := handle(t); err != nil {
 					return err
 				}
 			}
 			break
-		}
-		if err != nil {
-			return fmt.Errorf("wakeword record: %w", err)
 		}
 	}
 	fmt.Fprintf(stdout, "%d takes kept in %s\n", kept, dir)

@@ -167,13 +167,19 @@ func rms(x []float32) float64 {
 	return math.Sqrt(s / float64(len(x)))
 }
 
-// activeRMS is the RMS of the loudest half of 10 ms blocks: the speech level,
-// ignoring pauses.
-func activeRMS(x []float32) float64 {
-	var e []float64
+// blockRMS returns the RMS of each whole 10 ms block of x.
+func blockRMS(x []float32) []float64 {
+	e := make([]float64, 0, len(x)/160)
 	for i := 0; i+160 <= len(x); i += 160 {
 		e = append(e, rms(x[i:i+160]))
 	}
+	return e
+}
+
+// activeRMS is the RMS of the loudest half of 10 ms blocks: the speech level,
+// ignoring pauses.
+func activeRMS(x []float32) float64 {
+	e := blockRMS(x)
 	if len(e) == 0 {
 		return rms(x)
 	}

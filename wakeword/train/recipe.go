@@ -874,12 +874,9 @@ type OperatingPoint struct {
 // that o missed; nil when s has none.
 func missRecorded(s *Stream, o Outcome) *float64 {
 	var n, missed int
-	for i, v := range s.Voices {
-		if strings.HasPrefix(v, RecordedVoice) {
-			n++
-			if i < len(o.Hit) && !o.Hit[i] {
-				missed++
-			}
+	for f, m := range MissByFamily(s, o) { // a recorded speaker is a family of its own
+		if strings.HasPrefix(f, RecordedVoice) {
+			n, missed = n+m.Targets, missed+m.Missed
 		}
 	}
 	if n == 0 {

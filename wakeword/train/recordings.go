@@ -293,21 +293,18 @@ var errSilent = errors.New("no speech in it: its loudest 10 ms is within 10 dB o
 // recording, which in a take cut tightly around the phrase is its quietest
 // pause.
 func trimRecording(x []float32) ([]float32, error) {
-	var e []float64
-	for i := 0; i+160 <= len(x); i += 160 {
-		e = append(e, rms(x[i:i+160]))
-	}
+	e := blockRMS(x)
 	if len(e) == 0 {
 		return nil, errSilent
 	}
-	const span = 5
+	span := min(5, len(e)) // 50 ms, or the whole of a shorter take
 	floor, peak := math.Inf(1), slices.Max(e)
-	for i := 0; i+span <= max(len(e), span); i++ {
+	for i := 0; i+span <= len(e); i++ {
 		var ms float64
-		for _, v := range e[i:min(i+span, len(e))] {
+		for _, v := range e[i : i+span] {
 			ms += v * v
 		}
-		floor = min(floor, math.Sqrt(ms/float64(min(span, len(e)))))
+		floor = min(floor, math.Sqrt(ms/float64(span)))
 	}
 	if peak < dbToAmp(-60) || peak < floor*dbToAmp(10) {
 		return nil, errSilent

@@ -126,16 +126,18 @@ func (c *TakeCutter) take(s vad.Segment) Take {
 	from := max(s.Start-c.pad, 0, c.next-int64(len(c.ring)))
 	to := min(s.End+c.pad, c.next)
 	t.Audio = make([]int16, to-from)
-	x := make([]float32, len(t.Audio))
 	for i := range t.Audio {
 		t.Audio[i] = c.ring[(from+int64(i))%int64(len(c.ring))]
-		x[i] = float32(t.Audio[i]) / 32768
 	}
 	// Keep only what training will take (LoadRecordings): the VAD may call
 	// a click and its echo speech, or hear speech where the trim finds
 	// more.
 	var le takeLengthError
-	sound, err := checkTake(x)
+	x, err := toCanonical(audio.Clip{Format: audio.Canonical, Samples: t.Audio})
+	var sound []float32
+	if err == nil {
+		sound, err = checkTake(x)
+	}
 	switch {
 	case errors.As(err, &le):
 		t.Speech = time.Duration(le.sec * float64(time.Second))
